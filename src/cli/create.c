@@ -1,0 +1,35 @@
+/* moat create [-b BUNDLE] [--pid-file F] [--console-socket S] [--preserve-fds N]
+ *             [--no-pivot] [--no-new-keyring] ID */
+#include <errno.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "linux/container.h"
+
+int cmd_create(struct moat_globals *g, int argc, char **argv, struct moat_err *err)
+{
+	struct container_opts o = {.root = g->root, .systemd_cgroup = g->systemd_cgroup, .rootless = cli_rootless(g)};
+	const char *bundle;
+	int r = cli_parse_create_opts(argc, argv, "create", false, &o, &bundle, NULL, NULL, err);
+	if (r < 0)
+		return r;
+	struct oci_spec *spec;
+	if ((r = spec_load(bundle, &spec, err)) < 0)
+		return r;
+	enum sandbox_level level;
+	if ((r = cli_sandbox_for(g, spec, &level, err)) < 0)
+		goto out;
+	o.sandbox = cli_sandbox_name(level);
+	if (spec->process && spec->process->terminal && !o.console_socket) {
+		r = moat_fail(err, EINVAL, "create: process.terminal is set but no --console-socket was given");
+		goto out;
+	}
+	struct container c;
+	if ((r = container_create(&o, spec, &c, err)) < 0)
+		goto out;
+	close(c.pidfd);
+	state_free(c.state);
+out:
+	spec_free(spec);
+	return r;
+}

@@ -1,0 +1,121 @@
+"""End-to-end fixtures: drive the moat binary the way runc's and crun's suites do.
+
+Each test gets its own --root and container ids, and after it the `leaks`
+check proves that nothing was left behind: no state directory, no cgroup, no
+mount of the test's rootfs, no process of the test's containers.
+"""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+
+import pytest
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+MOAT = os.environ.get("MOAT", os.path.join(REPO, "build", "moat"))
+CGROUP_ROOT = "/sys/fs/cgroup"
+
+
+def cgroup_dirs(name):
+    """Every directory named `name` under a cgroup hierarchy's test parent."""
+    found = []
+    for h in os.listdir(CGROUP_ROOT):
+        p = os.path.join(CGROUP_ROOT, h, "moat-test", name)
+        if os.path.isdir(p) and not os.path.islink(os.path.join(CGROUP_ROOT, h)):
+            found.append(p)
+    return found
+
+
+class Moat:
+    def __init__(self, root):
+        self.root = root
+
+    def cmd(self, *args, input=None, timeout=30, env=None, global_args=()):
+        """Run moat; its output goes through files, not pipes: a detached container
+        inherits moat's stdout and stderr and would hold pipes open."""
+        argv = [MOAT, "--root", self.root, *global_args, *args]
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            r = subprocess.run(argv, input=input, stdin=None if input is not None else subprocess.DEVNULL,
+                               stdout=out, stderr=err, text=True, timeout=timeout, env=env)
+            out.seek(0)
+            err.seek(0)
+            return subprocess.CompletedProcess(argv, r.returncode, out.read(), err.read())
+
+    def ok(self, *args, **kw):
+        r = self.cmd(*args, **kw)
+        assert r.returncode == 0, f"moat {' '.join(args)} failed ({r.returncode}): {r.stderr}"
+        return r
+
+    def state(self, cid):
+        return json.loads(self.ok("state", cid).stdout)
+
+
+@pytest.fixture(scope="session")
+def base_rootfs(tmp_path_factory):
+    d = tmp_path_factory.mktemp("base")
+    # containers with a user namespace run as unprivileged host ids: let them reach the rootfs
+    for p in [d, d.parent, d.parent.parent]:
+        os.chmod(p, 0o755)
+    subprocess.run([os.path.join(REPO, "scripts", "mkbundle"), str(d)], check=True,
+                   env={**os.environ, "MOAT": MOAT}, capture_output=True)
+    return d
+
+
+@pytest.fixture(scope="session")
+def base_config(base_rootfs):
+    with open(base_rootfs / "config.json") as f:
+        return json.load(f)
+
+
+@pytest.fixture
+def moat(tmp_path):
+    root = tmp_path / "state"
+    m = Moat(str(root))
+    yield m
+    # Delete whatever the test left, then prove it is all gone.
+    if root.exists():
+        for cid in os.listdir(root):
+            m.cmd("delete", "--force", cid)
+        assert os.listdir(root) == [], "state directories left behind"
+
+
+@pytest.fixture
+def bundle(tmp_path, base_rootfs, base_config):
+    """bundle(args, **changes) -> path of a new bundle sharing the read-only base rootfs.
+
+    copy_rootfs=True gives the bundle its own writable rootfs copy."""
+    made = []
+
+    def make(args=None, copy_rootfs=False, **changes):
+        cid = "t-" + uuid.uuid4().hex[:10]
+        b = tmp_path / cid
+        b.mkdir()
+        cfg = json.loads(json.dumps(base_config))
+        if copy_rootfs:
+            shutil.copytree(base_rootfs / "rootfs", b / "rootfs", symlinks=True)
+            cfg["root"] = {"path": "rootfs", "readonly": False}
+        else:
+            cfg["root"] = {"path": str(base_rootfs / "rootfs"), "readonly": True}
+        if args is not None:
+            cfg["process"]["args"] = args
+        cfg["linux"]["cgroupsPath"] = f"/moat-test/{cid}"
+        for k, v in changes.items():
+            cfg[k] = v
+        with open(b / "config.json", "w") as f:
+            json.dump(cfg, f)
+        made.append(cid)
+        return str(b), cid, cfg
+
+    yield make
+    for cid in made:
+        assert cgroup_dirs(cid) == [], f"cgroups of {cid} left behind"
+    with open("/proc/self/mountinfo") as f:
+        mounts = f.read()
+    assert str(base_rootfs) not in mounts and str(tmp_path) not in mounts, "mounts left behind"
+
+
+def write_config(path, cfg):
+    with open(os.path.join(path, "config.json"), "w") as f:
+        json.dump(cfg, f)
