@@ -16,8 +16,6 @@
 #include "cli/cli.h"
 #include "linux/cgroups.h"
 
-extern char **environ;
-
 static const char usage[] = "[--format table|json] ID [PS_ARGS...]";
 
 static int print_json(const pid_t *pids, size_t n, struct moat_err *err)

@@ -335,9 +335,7 @@ int cg_v1_apply(const struct cg_layout *l, const int *fds, const struct cg_res *
 		if (i < 0)
 			continue; /* not a v1 controller here: the cgroup2 directory's */
 		if (fds[i] < 0)
-			return moat_fail(err, ENOENT, RES ".%s: the container has no cgroup in %s",
-					 groups[g].ctrl == CG_DEVICES ? "devices" : cg_ctrl_v2_name(groups[g].ctrl),
-					 l->v1[i].mnt);
+			return moat_fail(err, ENOENT, RES ": the container has no cgroup in %s", l->v1[i].mnt);
 		int rc = groups[g].apply(fds[i], r, err);
 		if (rc < 0)
 			return rc;

@@ -1230,7 +1230,7 @@ unjoin:
 		snprintf(buf, sizeof(buf), "%d", (int)pid);
 		int fd = open(root_procs, O_WRONLY | O_CLOEXEC);
 		if (fd >= 0) {
-			(void)!write(fd, buf, strlen(buf));
+			(void)write_all(fd, buf, strlen(buf));
 			close(fd);
 		}
 	}
@@ -1488,6 +1488,21 @@ int cgroups_pids(const char *path, pid_t **pids, size_t *n, struct moat_err *err
 	return 0;
 }
 
+/* Drop the objects no file filled in (a controller the host lacks). */
+static void prune(json_t *o)
+{
+	const char *key;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe(o, tmp, key, v) {
+		if (!json_is_object(v))
+			continue;
+		prune(v);
+		if (!json_object_size(v))
+			json_object_del(o, key);
+	}
+}
+
 int cgroups_stats(const char *path, json_t **out, struct moat_err *err)
 {
 	const struct cg_layout *l;
@@ -1507,6 +1522,7 @@ int cgroups_stats(const char *path, json_t **out, struct moat_err *err)
 		cg_v1_stats(l, d.v1, o);
 	}
 	dirs_close(&d);
+	prune(o);
 	*out = o;
 	return 0;
 }

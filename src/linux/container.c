@@ -100,8 +100,46 @@ static int send_seccomp_listener(struct container_state *st, const struct oci_sp
 	return r;
 }
 
+/* Signals that would end moat half-way through a create: held back during it,
+ * and if one came, the create is undone and reported instead of finished. */
+static const int held_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+static bool interrupted(int *r, struct moat_err *err)
+{
+	sigset_t pending;
+	sigpending(&pending);
+	for (size_t i = 0; i < sizeof(held_signals) / sizeof(held_signals[0]); i++)
+		if (sigismember(&pending, held_signals[i])) {
+			*r = moat_fail(err, EINTR, "create interrupted by %s: undone", sigabbrev_np(held_signals[i]));
+			return true;
+		}
+	return false;
+}
+
+static int create(const struct container_opts *o, struct oci_spec *spec, struct container *out,
+		  struct moat_err *err);
+
 int container_create(const struct container_opts *o, struct oci_spec *spec, struct container *out,
 		     struct moat_err *err)
+{
+	sigset_t hold, old;
+	sigemptyset(&hold);
+	for (size_t i = 0; i < sizeof(held_signals) / sizeof(held_signals[0]); i++)
+		sigaddset(&hold, held_signals[i]);
+	sigprocmask(SIG_BLOCK, &hold, &old);
+	int r = create(o, spec, out, err);
+	if (r < 0) {
+		/* drop what was held: the failure is already being reported */
+		struct timespec zero = {0, 0};
+		while (sigtimedwait(&hold, NULL, &zero) > 0)
+			;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
+static int create(const struct container_opts *o, struct oci_spec *spec, struct container *out,
+		  struct moat_err *err)
 {
 	int r;
 	if (!((spec->ns_new | spec->ns_join) & CLONE_NEWNS))
@@ -195,9 +233,6 @@ int container_create(const struct container_opts *o, struct oci_spec *spec, stru
 	}
 	if ((spec->ns_new & CLONE_NEWUSER) && (r = ns_write_idmaps(pid, spec, err)) < 0)
 		goto fail;
-	if ((r = cgroups_create(cgroup, spec->resources, pid, o->rootless, err)) < 0)
-		goto fail;
-	cgroup_made = true;
 	st->id = strdup(o->id);
 	st->pid = pid;
 	st->starttime = proc_starttime(pid, NULL);
@@ -216,6 +251,14 @@ int container_create(const struct container_opts *o, struct oci_spec *spec, stru
 		r = moat_fail_errno(err, ENOMEM, "create");
 		goto fail;
 	}
+	/* Saved before anything else exists outside this process, so that
+	 * delete --force can undo a create killed at any later point. */
+	st->creating = true;
+	if ((r = state_save(o->root, st, err)) < 0)
+		goto fail;
+	if ((r = cgroups_create(st->cgroup, spec->resources, pid, o->rootless, err)) < 0)
+		goto fail;
+	cgroup_made = true;
 	if ((r = sync_send(sv[0], SYNC_GO, pid, NULL, -1)) < 0) {
 		r = moat_fail_errno(err, -r, "signal container init");
 		goto fail;
@@ -274,6 +317,9 @@ int container_create(const struct container_opts *o, struct oci_spec *spec, stru
 		r = moat_fail(err, EPROTO, "unexpected message %u from container init", m.type);
 		goto fail;
 	}
+	if (interrupted(&r, err))
+		goto fail;
+	st->creating = false;
 	if ((r = state_save(o->root, st, err)) < 0)
 		goto fail;
 	if (o->pid_file && (r = container_write_pid_file(o->pid_file, pid, err)) < 0)
@@ -296,7 +342,7 @@ fail:
 	}
 	if (cgroup_made) {
 		struct moat_err e2;
-		if (cgroups_destroy(st->cgroup ? st->cgroup : cgroup, &e2) < 0)
+		if (cgroups_destroy(st->cgroup, &e2) < 0)
 			log_warn("cleanup: %s", e2.msg);
 	}
 	state_remove(o->root, o->id);

@@ -94,6 +94,10 @@ static int setup(struct init_ctx *c, pid_t *host_pid, char **exec_path, struct m
 {
 	const struct oci_spec *spec = c->spec;
 	int r;
+	/* the container starts with no signal blocked, whatever the runtime held back */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Nothing in the container may ptrace or open /proc/<pid> of the init
 	 * while it still runs runtime code. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

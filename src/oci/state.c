@@ -77,6 +77,8 @@ int state_save(const char *root, const struct container_state *st, struct moat_e
 				"sandbox", st->sandbox ? st->sandbox : "none", "rootless", st->rootless);
 	if (doc)
 		json_object_set_new(doc, "process", json_boolean(st->has_process));
+	if (doc && st->creating)
+		json_object_set_new(doc, "creating", json_true());
 	if (!doc)
 		return moat_fail(err, ENOMEM, "encode state");
 	json_object_set(doc, "annotations", st->annotations ? st->annotations : json_object());
@@ -151,7 +153,8 @@ int state_load(const char *root, const char *id, struct container_state **out, s
 	    (r = json_opt_string(doc, "cgroup", "state", &st->cgroup, err)) < 0 ||
 	    (r = json_opt_string(doc, "sandbox", "state", &st->sandbox, err)) < 0 ||
 	    (r = json_opt_bool(doc, "rootless", "state", &st->rootless, err)) < 0 ||
-	    (r = json_opt_bool(doc, "process", "state", &st->has_process, err)) < 0) {
+	    (r = json_opt_bool(doc, "process", "state", &st->has_process, err)) < 0 ||
+	    (r = json_opt_bool(doc, "creating", "state", &st->creating, err)) < 0) {
 		json_decref(doc);
 		state_free(st);
 		return r;
@@ -224,6 +227,8 @@ enum container_status state_status(const char *root, const struct container_stat
 {
 	if (!state_pid_alive(st))
 		return STATUS_STOPPED;
+	if (st->creating)
+		return STATUS_CREATING;
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s/" EXEC_FIFO, root, st->id);
 	if (access(path, F_OK) == 0)

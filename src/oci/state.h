@@ -33,6 +33,7 @@ struct container_state {
 	json_t *hooks;    /* poststart/poststop hooks, as in config.json */
 	bool rootless;
 	bool has_process; /* config.json had a process: start is allowed */
+	bool creating;    /* saved early by create, so delete --force can undo a killed create */
 };
 
 const char *status_name(enum container_status s);

@@ -174,3 +174,39 @@ def test_version_and_help():
     assert r.returncode == 0 and "moat version" in r.stdout
     r = subprocess.run([MOAT, "nosuchcommand"], capture_output=True, text=True)
     assert r.returncode == 1 and "unknown command" in r.stderr
+
+
+def _slow_hook_bundle(bundle, tmp_path, seconds):
+    hook = tmp_path / "slow-hook"
+    hook.write_text(f"#!/bin/sh\nsleep {seconds}\n")
+    hook.chmod(0o755)
+    return bundle(["sleep", "30"], hooks={"createRuntime": [{"path": str(hook)}]})
+
+
+def test_signal_during_create_undoes_it(moat, bundle, tmp_path):
+    from conftest import MOAT, cgroup_dirs
+    b, cid, _ = _slow_hook_bundle(bundle, tmp_path, 1)
+    p = subprocess.Popen([MOAT, "--root", moat.root, "create", "-b", b, cid], stderr=subprocess.PIPE,
+                         stdout=subprocess.DEVNULL, text=True)
+    time.sleep(0.4)
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=10)
+    assert p.returncode == 1 and "interrupted" in err
+    assert moat.cmd("state", cid).returncode != 0
+    assert cgroup_dirs(cid) == []
+
+
+def test_create_killed_midway_is_cleaned_by_delete_force(moat, bundle, tmp_path):
+    from conftest import MOAT, cgroup_dirs
+    b, cid, _ = _slow_hook_bundle(bundle, tmp_path, 2)
+    p = subprocess.Popen([MOAT, "--root", moat.root, "create", "-b", b, cid],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    pid = json.loads(moat.ok("state", cid).stdout)["pid"]
+    assert moat.state(cid)["status"] == "creating"
+    p.kill()
+    p.wait()
+    moat.ok("delete", "--force", cid)
+    assert cgroup_dirs(cid) == []
+    time.sleep(0.1)
+    assert not os.path.exists(f"/proc/{pid}/cmdline") or open(f"/proc/{pid}/cmdline").read() == ""
