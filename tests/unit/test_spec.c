@@ -254,7 +254,7 @@ static void test_process_fields(void **state)
 			    "\"capabilities\":{\"bounding\":[\"CAP_CHOWN\",\"CAP_SYS_ADMIN\"],"
 			    "\"effective\":[\"CAP_KILL\"],\"ambient\":[]},"
 			    "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":10,\"hard\":20},"
-			    "{\"type\":\"RLIMIT_CORE\",\"soft\":0,\"hard\":18446744073709551615}]",
+			    "{\"type\":\"RLIMIT_CORE\",\"soft\":0,\"hard\":9223372036854775807}]",
 			    "");
 	struct oci_spec *s = parse_ok(text);
 	struct oci_process *p = s->process;
@@ -283,7 +283,7 @@ static void test_process_fields(void **state)
 	assert_int_equal(p->rlimits[0].soft, 10);
 	assert_int_equal(p->rlimits[0].hard, 20);
 	assert_int_equal(p->rlimits[1].resource, RLIMIT_CORE);
-	assert_true(p->rlimits[1].hard == UINT64_MAX);
+	assert_true(p->rlimits[1].hard == (uint64_t)INT64_MAX);
 	spec_free(s);
 	free(text);
 }
