@@ -35,7 +35,7 @@ def test_limits_are_written_and_removed_on_delete(moat, bundle):
 
 
 def test_pids_limit_is_enforced(moat, bundle):
-    b, cid, cfg = bundle(["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do sleep 5 & done 2>/dev/null; "
+    b, cid, cfg = bundle(["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; "
                           "jobs -p | wc -l"])
     cfg["linux"]["resources"] = {"pids": {"limit": 4}}
     with open(os.path.join(b, "config.json"), "w") as f:
