@@ -73,14 +73,17 @@ int main(int argc, char **argv)
 	struct moat_globals g = {.root = MOAT_DEFAULT_ROOT, .log_format = "text", .rootless = "auto"};
 	struct moat_err err;
 	moat_err_clear(&err);
+	bool root_given = false;
 	int i;
 	const char *v;
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		char *a = argv[i];
 		if (a[1] == '-' && a[2] != '-' && a[2] != '\0')
 			a++; /* accept -flag and --flag alike, as runc does */
-		if ((v = flag_value(a, "-root", &i, argc, argv)))
+		if ((v = flag_value(a, "-root", &i, argc, argv))) {
 			g.root = v;
+			root_given = true;
+		}
 		else if ((v = flag_value(a, "-log-format", &i, argc, argv)))
 			g.log_format = v;
 		else if ((v = flag_value(a, "-log", &i, argc, argv)))
@@ -112,6 +115,16 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 1;
 		}
+	}
+	char user_root[4096];
+	if (!root_given && geteuid() != 0) {
+		/* rootless: state lives in the user's runtime directory, as runc's does */
+		const char *xdg = getenv("XDG_RUNTIME_DIR");
+		if (xdg && *xdg)
+			snprintf(user_root, sizeof(user_root), "%s/moat", xdg);
+		else
+			snprintf(user_root, sizeof(user_root), "/tmp/moat-%u", geteuid());
+		g.root = user_root;
 	}
 	if (strcmp(g.rootless, "true") && strcmp(g.rootless, "false") && strcmp(g.rootless, "auto")) {
 		fprintf(stderr, "moat: --rootless: '%s' is not true, false or auto\n", g.rootless);

@@ -187,7 +187,7 @@ __attribute__((noreturn)) static void exec_child(const struct oci_spec *spec, co
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if ((r = sync_expect(sync, SYNC_GO, NULL, &err)) < 0)
 		goto fail;
-	if ((r = ns_enter(joins, n, ~CLONE_NEWPID, &err)) < 0)
+	if ((r = ns_enter(joins, n, ~(CLONE_NEWPID | CLONE_NEWUSER), &err)) < 0)
 		goto fail;
 	if (userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
 		r = moat_fail_errno(&err, errno, "become root in the container's user namespace");
@@ -229,6 +229,32 @@ __attribute__((noreturn)) static void exec_child(const struct oci_spec *spec, co
 fail:
 	sync_send_error(sync, &err);
 	_exit(1);
+}
+
+/* The joiner: enters the user namespace (whose privileges joining the pid
+ * namespace needs) and the pid namespace, then makes the process as moat's
+ * own child (CLONE_PARENT), so moat can wait for it, and reports its pid. */
+__attribute__((noreturn)) static void join_and_spawn(const struct oci_spec *spec, const struct oci_process *p,
+						     struct ns_join *joins, size_t n, int sync, int preserve_fds,
+						     struct seccomp_profile *prof, bool userns)
+{
+	struct moat_err err;
+	moat_err_clear(&err);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (ns_enter(joins, n, CLONE_NEWUSER | CLONE_NEWPID, &err) < 0) {
+		sync_send_error(sync, &err);
+		_exit(1);
+	}
+	pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL, NULL, NULL, 0);
+	if (child == 0)
+		exec_child(spec, p, joins, n, sync, preserve_fds, prof, userns);
+	if (child < 0) {
+		moat_fail_errno(&err, errno, "clone the exec process");
+		sync_send_error(sync, &err);
+		_exit(1);
+	}
+	sync_send(sync, SYNC_PID, child, NULL, -1);
+	_exit(0);
 }
 
 static int parse_opts(int argc, char **argv, struct exec_opts *x, struct moat_err *err)
@@ -417,27 +443,32 @@ int cmd_exec(struct moat_globals *g, int argc, char **argv, struct moat_err *err
 		r = moat_fail(err, ESRCH, "container %s is not running", id);
 		goto out;
 	}
-	for (size_t i = 0; i < n_joins; i++)
-		if (joins[i].type == CLONE_NEWPID && setns(joins[i].fd, CLONE_NEWPID) < 0) {
-			r = moat_fail_errno(err, errno, "join the pid namespace of container %s", id);
-			goto out;
-		}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		r = moat_fail_errno(err, errno, "socketpair");
 		goto out;
 	}
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
+	pid_t joiner = fork();
+	if (joiner < 0) {
 		r = moat_fail_errno(err, errno, "fork");
 		goto out;
 	}
-	if (pid == 0) {
+	if (joiner == 0) {
 		close(sv[0]);
-		exec_child(spec, p, joins, n_joins, sv[1], x.preserve_fds, prof, (types & CLONE_NEWUSER) != 0);
+		join_and_spawn(spec, p, joins, n_joins, sv[1], x.preserve_fds, prof, (types & CLONE_NEWUSER) != 0);
 	}
 	close(sv[1]);
 	sv[1] = -1;
+	struct sync_msg m;
+	r = sync_recv(sv[0], &m, NULL);
+	while (waitpid(joiner, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (r < 0 || m.type != SYNC_PID) {
+		r = r < 0 ? moat_fail_errno(err, -r, "exec: enter container %s", id)
+			  : moat_fail(err, m.code > 0 ? m.code : EIO, "%s", m.text);
+		goto out;
+	}
+	pid = m.code;
 	close(pidfd);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0) {

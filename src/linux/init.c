@@ -98,15 +98,16 @@ static int setup(struct init_ctx *c, pid_t *host_pid, char **exec_path, struct m
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* Nothing in the container may ptrace or open /proc/<pid> of the init
-	 * while it still runs runtime code. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return moat_fail_errno(err, errno, "prctl(PR_SET_PDEATHSIG)");
 	struct sync_msg go;
 	if ((r = sync_recv(c->sync, &go, NULL)) < 0 || go.type != SYNC_GO)
 		return moat_fail(err, EPIPE, "runtime went away during setup");
 	*host_pid = go.code;
+	/* Nothing in the container may ptrace or open /proc/<pid> of the init
+	 * while it still runs runtime code.  Not before GO: an unprivileged
+	 * runtime writes our id maps through /proc/<pid>, which this closes. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (c->userns) {
 		if (c->joins)
 			if ((r = ns_enter(c->joins, c->n_joins, CLONE_NEWUSER, err)) < 0)

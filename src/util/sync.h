@@ -18,6 +18,7 @@ enum sync_type {
 	SYNC_ERROR,           /* either way: text is the error, code the errno */
 	SYNC_SECCOMP_FD,      /* init -> runtime: seccomp notify fd for listenerPath (fd attached) */
 	SYNC_SECCOMP_DONE,    /* runtime -> init */
+	SYNC_PID,             /* exec's joiner -> runtime: code is the new process's pid */
 };
 
 struct sync_msg {

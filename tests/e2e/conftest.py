@@ -28,20 +28,23 @@ def cgroup_dirs(name):
     return found
 
 
+def run_files(argv, input=None, timeout=30, env=None):
+    """subprocess.run with output through files, not pipes: a detached container
+    inherits moat's stdout and stderr and would hold pipes open."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        r = subprocess.run(argv, input=input, stdin=None if input is not None else subprocess.DEVNULL,
+                           stdout=out, stderr=err, text=True, timeout=timeout, env=env)
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(argv, r.returncode, out.read(), err.read())
+
+
 class Moat:
     def __init__(self, root):
         self.root = root
 
     def cmd(self, *args, input=None, timeout=30, env=None, global_args=()):
-        """Run moat; its output goes through files, not pipes: a detached container
-        inherits moat's stdout and stderr and would hold pipes open."""
-        argv = [MOAT, "--root", self.root, *global_args, *args]
-        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-            r = subprocess.run(argv, input=input, stdin=None if input is not None else subprocess.DEVNULL,
-                               stdout=out, stderr=err, text=True, timeout=timeout, env=env)
-            out.seek(0)
-            err.seek(0)
-            return subprocess.CompletedProcess(argv, r.returncode, out.read(), err.read())
+        return run_files([MOAT, "--root", self.root, *global_args, *args], input=input, timeout=timeout, env=env)
 
     def ok(self, *args, **kw):
         r = self.cmd(*args, **kw)
