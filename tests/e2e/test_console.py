@@ -45,8 +45,9 @@ def recv_master(listener):
     master = fds[0]
     # it is a pty master: it has a window size and a slave number
     assert os.isatty(master)
-    num = array.array("i", [0])
-    fcntl.ioctl(master, termios.TIOCGPTN, num)
+    num = array.array("i", [-1])
+    fcntl.ioctl(master, getattr(termios, "TIOCGPTN", 0x80045430), num)
+    assert num[0] >= 0
     return msg, master
 
 
@@ -165,36 +166,68 @@ def running(moat, bundle):
     moat.cmd("delete", "-f", cid)
 
 
-def test_exec_tty_with_console_socket(moat, running, console_socket, tmp_path):
-    path, listener = console_socket
-    cid = running
+def exec_with_console(moat, cid, path, listener, tmp_path, exec_args, script):
+    """Run `moat exec` in the background with its pty sent to the console socket;
+    script(master) drives the terminal.  Returns exec's exit status."""
     out_file = tmp_path / "exec.out"
     with open(out_file, "w") as out, open(os.devnull) as null:
-        p = subprocess.Popen([MOAT, "--root", moat.root, "exec", "-t", "--console-socket", path, cid,
-                              "sh", "-c", "tty; stty size; read x; echo got:$x; exit 5"],
+        p = subprocess.Popen([MOAT, "--root", moat.root, "exec", *exec_args],
                              stdin=null, stdout=out, stderr=subprocess.STDOUT)
     try:
         msg, master = recv_master(listener)
         try:
             assert msg == b"/dev/ptmx"
-            out = read_until(master, b"got:")
-            ls = lines(out)
-            assert ls[0].startswith("/dev/pts/"), out
-            # no consoleSize: the kernel's default
-            assert ls[1] == "0 0", out
-            os.write(master, b"typed\n")
-            out += read_until(master, None)
-            assert "got:typed" in lines(out), out
+            script(master)
         finally:
             os.close(master)
         # moat exec waits for the process and exits with its status
-        assert p.wait(timeout=10) == 5, out_file.read_text()
+        status = p.wait(timeout=10)
+        return status, out_file.read_text()
     finally:
         if p.poll() is None:
             p.kill()
             p.wait()
+
+
+def test_exec_tty_with_console_socket(moat, running, console_socket, tmp_path):
+    path, listener = console_socket
+    cid = running
+    seen = []
+
+    def drive(master):
+        out = read_until(master, b"ready")
+        os.write(master, b"typed\n")
+        out += read_until(master, None)
+        seen.append(out)
+
+    status, log = exec_with_console(moat, cid, path, listener, tmp_path,
+                                    ["-t", "--console-socket", path, cid,
+                                     "sh", "-c", "tty; test -t 1 && echo ready; read x; echo got:$x; exit 5"], drive)
+    assert status == 5, log
+    ls = lines(seen[0])
+    # the container's process has no terminal, so the exec gets the first pty of its devpts
+    assert ls[0] == "/dev/pts/0", seen
+    assert "got:typed" in ls, seen
+    # moat exec's own output carries nothing of the terminal's
+    assert "typed" not in log
     # the container itself goes on
     assert moat.state(cid)["status"] == "running"
+
+
+def test_exec_process_json_terminal_and_console_size(moat, running, console_socket, tmp_path, base_config):
+    path, listener = console_socket
+    cid = running
+    proc = dict(base_config["process"])
+    proc.update(terminal=True, consoleSize={"height": 25, "width": 90},
+                args=["sh", "-c", "tty; stty size; echo TERM=$TERM"])
+    pf = tmp_path / "process.json"
+    pf.write_text(json.dumps(proc))
+    seen = []
+    status, log = exec_with_console(moat, cid, path, listener, tmp_path,
+                                    ["--process", str(pf), "--console-socket", path, cid],
+                                    lambda master: seen.append(read_until(master, None)))
+    assert status == 0, log
+    assert lines(seen[0])[:3] == ["/dev/pts/0", "25 90", "TERM=xterm"], seen
 
 
 def test_exec_tty_detached_needs_a_console_socket(moat, running):
