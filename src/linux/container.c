@@ -163,7 +163,7 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 	struct container_state *st = calloc(1, sizeof(*st));
 	struct ns_join *joins = NULL;
 	size_t n_joins = 0;
-	int sv[2] = {-1, -1}, fifo = -1, pidfd = -1, master = -1;
+	int sv[2] = {-1, -1}, fifo = -1, pidfd = -1, master = -1, own_pidns = -1;
 	pid_t pid = -1;
 	bool cgroup_made = false;
 	char fifo_path[4096];
@@ -187,11 +187,18 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 	}
 	if ((r = ns_open_joins(spec, &joins, &n_joins, err)) < 0)
 		goto fail;
-	for (size_t i = 0; i < n_joins; i++)
-		if (joins[i].fd >= 0 && joins[i].type == CLONE_NEWPID && setns(joins[i].fd, CLONE_NEWPID) < 0) {
+	/* Joining a pid namespace applies to our next child only: the init.
+	 * Nothing else moat forks afterwards (hooks, sanitizer threads) may land
+	 * there, so the runtime's own namespace is restored right after the clone. */
+	for (size_t i = 0; i < n_joins; i++) {
+		if (joins[i].fd < 0 || joins[i].type != CLONE_NEWPID)
+			continue;
+		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		if (own_pidns < 0 || setns(joins[i].fd, CLONE_NEWPID) < 0) {
 			r = moat_fail_errno(err, errno, "join pid namespace %s", spec->namespaces[i].path);
 			goto fail;
 		}
+	}
 	bool userns = (spec->ns_new | spec->ns_join) & CLONE_NEWUSER;
 	/* The cgroup namespace must be made after the init has joined its
 	 * cgroup, and the time namespace before anything runs in it (its offsets
@@ -223,6 +230,15 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 	if (pid == 0) {
 		close(sv[0]);
 		container_init(&ctx);
+	}
+	if (own_pidns >= 0) {
+		int e = setns(own_pidns, CLONE_NEWPID) < 0 ? errno : 0;
+		close(own_pidns);
+		own_pidns = -1;
+		if (e) {
+			r = moat_fail_errno(err, e, "return to the runtime's pid namespace");
+			goto fail;
+		}
 	}
 	close(sv[1]);
 	sv[1] = -1;
@@ -356,6 +372,10 @@ fail:
 		close(pidfd);
 	if (master >= 0)
 		close(master);
+	if (own_pidns >= 0) {
+		setns(own_pidns, CLONE_NEWPID);
+		close(own_pidns);
+	}
 	ns_close_joins(joins, n_joins);
 	seccomp_profile_free(prof);
 	free(cgroup);

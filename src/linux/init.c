@@ -137,7 +137,7 @@ static int setup(struct init_ctx *c, pid_t *host_pid, char **exec_path, struct m
 		if ((r = sync_expect(c->sync, SYNC_HOOKS_DONE, NULL, err)) < 0)
 			return r;
 	}
-	if ((r = run_hooks_in_init(c, HOOK_CREATE_CONTAINER, *host_pid, "created", err)) < 0)
+	if ((r = run_hooks_in_init(c, HOOK_CREATE_CONTAINER, *host_pid, "creating", err)) < 0)
 		return r;
 	if ((r = rootfs_pivot(spec, c->opts->no_pivot, err)) < 0)
 		return r;

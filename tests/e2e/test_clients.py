@@ -51,6 +51,14 @@ def run(argv, timeout=60):
         return subprocess.CompletedProcess(argv, r.returncode, out.read(), err.read())
 
 
+def cleanup(argv, timeout=30):
+    """Best-effort cleanup: its failure or timeout must not hide the test's own error."""
+    try:
+        run(argv, timeout)
+    except subprocess.TimeoutExpired:
+        pass
+
+
 def ok(argv, timeout=60):
     r = run(argv, timeout)
     assert r.returncode == 0, f"{' '.join(argv)} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}"
@@ -126,13 +134,28 @@ def wait_for(pred, timeout=10.0, step=0.05):
         time.sleep(step)
 
 
-def assert_gone(state_dir, cgroup_rel, procs=None):
+def mounts_of(cid):
+    with open("/proc/self/mountinfo") as f:
+        return [line.split()[4] for line in f if cid in line.split()[4]]
+
+
+def assert_gone(state_dir, cgroup_rel, cid, procs=None):
     """Nothing of a removed container is left."""
+    assert mounts_of(cid) == [], f"mounts of {cid} left behind: {mounts_of(cid)}"
     assert not os.path.exists(state_dir), f"moat state directory {state_dir} left behind"
     assert cgroup_dirs(cgroup_rel) == [], f"cgroups {cgroup_rel} left behind: {cgroup_dirs(cgroup_rel)}"
     assert live_procs_in_cgroup(cgroup_rel) == {}, f"processes left in {cgroup_rel}"
     if procs:
         assert still_alive(procs) == [], f"container processes {still_alive(procs)} still run"
+
+
+def unmount_under(work):
+    """Unmount whatever a client left mounted under `work` (after a failed
+    test: the overlay driver's private bind mount, a container's rootfs), deepest first."""
+    with open("/proc/self/mountinfo") as f:
+        points = [line.split()[4] for line in f]
+    for m in sorted((m for m in points if m == work or m.startswith(work + "/")), key=len, reverse=True):
+        run(["umount", "-l", m], timeout=20)
 
 
 def tar_rootfs(rootfs, dest):
@@ -217,7 +240,8 @@ def podman(base_rootfs):
         yield p
     finally:
         if shutil.which("podman"):
-            run([*Podman(work).base, "rm", "--all", "--force", "--time", "0"], timeout=120)
+            cleanup([*Podman(work).base, "rm", "--all", "--force", "--time", "0"], timeout=120)
+        unmount_under(work)
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -231,7 +255,7 @@ def test_podman_run_rm(podman, tmp_path):
     assert r.stdout == "ok\n"
     cid = cidfile.read_text().strip()
     assert podman.cmd("container", "exists", cid).returncode == 1, "podman kept the container"
-    assert_gone(os.path.join(MOAT_DEFAULT_ROOT, cid), podman_cgroup(cid))
+    assert_gone(os.path.join(MOAT_DEFAULT_ROOT, cid), podman_cgroup(cid), cid)
 
 
 def test_podman_exit_code(podman, tmp_path):
@@ -239,7 +263,7 @@ def test_podman_exit_code(podman, tmp_path):
     r = podman.cmd("run", "--rm", "--cidfile", str(cidfile), *PODMAN_RUN, IMAGE, "sh", "-c", "exit 3")
     assert r.returncode == 3, r.stderr
     cid = cidfile.read_text().strip()
-    assert_gone(os.path.join(MOAT_DEFAULT_ROOT, cid), podman_cgroup(cid))
+    assert_gone(os.path.join(MOAT_DEFAULT_ROOT, cid), podman_cgroup(cid), cid)
 
 
 def test_podman_detached_exec_stop_rm(podman):
@@ -261,9 +285,9 @@ def test_podman_detached_exec_stop_rm(podman):
         assert podman.ok("inspect", "--format", "{{.State.Status}}", cid).stdout.strip() == "exited"
         podman.ok("rm", cid)
         assert podman.cmd("container", "exists", cid).returncode == 1
-        assert_gone(state_dir, podman_cgroup(cid), procs)
+        assert_gone(state_dir, podman_cgroup(cid), cid, procs)
     finally:
-        podman.cmd("rm", "--force", "--time", "0", cid)
+        cleanup([*podman.base, "rm", "--force", "--time", "0", cid])
 
 
 # ---------------------------------------------------------------- containerd
@@ -310,7 +334,7 @@ class Containerd:
         assert self.cmd("container", "info", cid).returncode != 0, "containerd kept the container"
         assert wait_for(lambda: self.shims(cid) == []), f"shim of {cid} still runs"
         assert not os.path.exists(f"{self.work}/state/io.containerd.runtime.v2.task/{CTR_NAMESPACE}/{cid}")
-        assert_gone(self.state_dir(cid), cgroup_rel(cid), procs)
+        assert_gone(self.state_dir(cid), cgroup_rel(cid), cid, procs)
 
 
 def cgroup_rel(cid):
@@ -354,12 +378,16 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
     finally:
         if proc is not None and proc.poll() is None:
             c = Containerd(work, proc)
-            # whatever a failed test left: kill and delete its tasks (their shims exit), then containers
-            for cid in c.cmd("task", "ls", "-q", timeout=20).stdout.split():
-                c.cmd("task", "kill", "-s", "SIGKILL", cid, timeout=20)
-                wait_for(lambda: c.cmd("task", "delete", cid, timeout=20).returncode == 0, timeout=10, step=0.2)
-            for cid in c.cmd("container", "ls", "-q", timeout=20).stdout.split():
-                c.cmd("container", "delete", cid, timeout=20)
+            try:
+                # whatever a failed test left: kill and delete its tasks (their shims exit), then containers
+                for cid in c.cmd("task", "ls", "-q", timeout=20).stdout.split():
+                    c.cmd("task", "kill", "-s", "SIGKILL", cid, timeout=20)
+                    wait_for(lambda: c.cmd("task", "delete", cid, timeout=20).returncode == 0,
+                             timeout=10, step=0.2)
+                for cid in c.cmd("container", "ls", "-q", timeout=20).stdout.split():
+                    c.cmd("container", "delete", cid, timeout=20)
+            except subprocess.TimeoutExpired:
+                pass
             proc.send_signal(signal.SIGTERM)
             try:
                 proc.wait(timeout=20)
@@ -375,6 +403,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
                     os.rmdir(d)
                 except OSError:
                     pass
+        unmount_under(work)
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -425,6 +454,6 @@ def test_containerd_detached_exec_kill_delete(containerd):
         containerd.ok("container", "delete", cid)
         containerd.assert_gone(cid, procs)
     finally:
-        containerd.cmd("task", "kill", "-s", "SIGKILL", cid)
-        containerd.cmd("task", "delete", "--force", cid)
-        containerd.cmd("container", "delete", cid)
+        cleanup([*containerd.base, "task", "kill", "-s", "SIGKILL", cid])
+        cleanup([*containerd.base, "task", "delete", "--force", cid])
+        cleanup([*containerd.base, "container", "delete", cid])

@@ -215,3 +215,17 @@ def test_join_existing_namespace_by_path(moat, bundle):
     assert out.split()[0] == "shared-uts"
     assert out.split()[1] == os.readlink(f"/proc/{pid}/ns/net")
     moat.ok("delete", "-f", cid)
+
+
+def test_join_existing_pid_namespace(moat, bundle):
+    b, cid, _ = bundle(["sleep", "30"])
+    moat.ok("run", "-d", "-b", b, cid)
+    pid = moat.state(cid)["pid"]
+
+    def edit(c):
+        c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "pid"]
+        c["linux"]["namespaces"].append({"type": "pid", "path": f"/proc/{pid}/ns/pid"})
+    out = run_out(moat, bundle, "cat /proc/1/cmdline; echo; readlink /proc/self/ns/pid", edit=edit)
+    assert out.splitlines()[0].replace("\0", " ").strip() == "sleep 30"
+    assert out.splitlines()[1] == os.readlink(f"/proc/{pid}/ns/pid")
+    moat.ok("delete", "-f", cid)
