@@ -161,7 +161,7 @@ static int load_process_file(const char *path, struct oci_process **p, struct mo
 	if (r < 0)
 		return moat_err_prefix(err, "exec --process");
 	json_error_t jerr;
-	json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *o = json_load_oci(text, len, &jerr);
 	free(text);
 	if (!o)
 		return moat_fail(err, EINVAL, "exec --process %s: line %d: %s", path, jerr.line, jerr.text);

@@ -682,7 +682,7 @@ static int parse_linux(struct oci_spec *s, struct moat_err *err)
 int spec_parse(const char *text, size_t len, const char *bundle, struct oci_spec **out, struct moat_err *err)
 {
 	json_error_t jerr;
-	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *root = json_load_oci(text, len, &jerr);
 	if (!root)
 		return moat_fail(err, EINVAL, "config.json: line %d column %d: %s", jerr.line, jerr.column,
 				 jerr.text);

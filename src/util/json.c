@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 static int bad_type(struct moat_err *err, const char *where, const char *key, const char *what)
@@ -57,18 +58,84 @@ int json_opt_int(json_t *obj, const char *key, const char *where, int64_t min, i
 	return 0;
 }
 
+/* Big unsigned literals travel as a string marked by a leading NUL, which
+ * json_opt_string refuses, so the marker can never pass for a real string. */
+#define BIG_MARK '\0'
+
+json_t *json_load_oci(const char *text, size_t len, json_error_t *jerr)
+{
+	/* a copy with every integer literal above INT64_MAX quoted as "\u0000DIGITS" */
+	size_t cap = len + 1, o = 0;
+	char *buf = malloc(cap);
+	if (!buf)
+		return NULL;
+	bool in_str = false;
+	for (size_t i = 0; i < len;) {
+		char ch = text[i];
+		if (in_str) {
+			if (ch == '\\' && i + 1 < len) {
+				buf[o++] = text[i++];
+			} else if (ch == '"') {
+				in_str = false;
+			}
+			buf[o++] = text[i++];
+			continue;
+		}
+		if (ch == '"') {
+			in_str = true;
+			buf[o++] = text[i++];
+			continue;
+		}
+		size_t j = i;
+		while (j < len && text[j] >= '0' && text[j] <= '9')
+			j++;
+		bool plain = j > i && (i == 0 || !strchr("-.eE+0123456789", text[i - 1])) &&
+			     (j == len || !strchr(".eE", text[j]));
+		if (plain && (j - i > 19 || (j - i == 19 && strncmp(text + i, "9223372036854775807", 19) > 0))) {
+			size_t need = o + (j - i) + 8 + (len - j) + 1;
+			if (need > cap) {
+				char *nb = realloc(buf, need);
+				if (!nb) {
+					free(buf);
+					return NULL;
+				}
+				buf = nb;
+				cap = need;
+			}
+			memcpy(buf + o, "\"\\u0000", 7);
+			o += 7;
+			memcpy(buf + o, text + i, j - i);
+			o += j - i;
+			buf[o++] = '"';
+			i = j;
+			continue;
+		}
+		if (j > i) {
+			memcpy(buf + o, text + i, j - i);
+			o += j - i;
+			i = j;
+			continue;
+		}
+		buf[o++] = text[i++];
+	}
+	json_t *doc = json_loadb(buf, o, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, jerr);
+	free(buf);
+	return doc;
+}
+
 int json_opt_uint(json_t *obj, const char *key, const char *where, uint64_t max, uint64_t *out, bool *present,
 		  struct moat_err *err)
 {
 	json_t *v = json_object_get(obj, key);
 	if (!v || json_is_null(v))
 		return 0;
-	if (json_is_real(v)) {
-		/* jansson turns integers above INT64_MAX into reals; accept exact ones up to 2^64-1 */
-		double d = json_real_value(v);
-		if (d < 0 || d > 18446744073709551615.0 || d != (double)(uint64_t)d)
-			return bad_type(err, where, key, "a non-negative integer");
-		*out = (uint64_t)d;
+	if (json_is_string(v) && json_string_length(v) > 1 && json_string_value(v)[0] == BIG_MARK) {
+		char *end;
+		errno = 0;
+		unsigned long long u = strtoull(json_string_value(v) + 1, &end, 10);
+		if (errno == ERANGE || *end)
+			return moat_fail(err, ERANGE, "%s.%s: larger than 18446744073709551615", where, key);
+		*out = u;
 	} else if (json_is_integer(v)) {
 		json_int_t i = json_integer_value(v);
 		if (i < 0)

@@ -9,6 +9,11 @@
 
 #include "util/error.h"
 
+/* json_loadb for OCI documents: unsigned integers above INT64_MAX (podman
+ * writes 18446744073709551615 for "unlimited") are kept exactly, where jansson
+ * alone refuses them; json_opt_uint reads them back. */
+json_t *json_load_oci(const char *text, size_t len, json_error_t *jerr);
+
 /* Each returns 0 when the key is absent (leaving *out untouched) or well-typed,
  * and a negative errno with a message otherwise. */
 int json_opt_string(json_t *obj, const char *key, const char *where, char **out, struct moat_err *err);

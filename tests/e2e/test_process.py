@@ -229,3 +229,20 @@ def test_join_existing_pid_namespace(moat, bundle):
     assert out.splitlines()[0].replace("\0", " ").strip() == "sleep 30"
     assert out.splitlines()[1] == os.readlink(f"/proc/{pid}/ns/pid")
     moat.ok("delete", "-f", cid)
+
+
+def test_unlimited_rlimit_as_podman_writes_it(moat, bundle):
+    """2^64-1 means RLIM_INFINITY; jansson alone refuses integers above INT64_MAX."""
+    def edit(c):
+        c["process"]["rlimits"] = [{"type": "RLIMIT_CORE", "soft": 18446744073709551615, "hard": 18446744073709551615}]
+    out = run_out(moat, bundle, "ulimit -c; ulimit -Hc", edit=edit)
+    assert out.split() == ["unlimited", "unlimited"]
+
+
+def test_rlimit_above_64_bits_is_refused(moat, bundle):
+    b, cid, cfg = bundle(["true"])
+    cfg["process"]["rlimits"] = [{"type": "RLIMIT_CORE", "soft": 18446744073709551616, "hard": 1}]
+    with open(os.path.join(b, "config.json"), "w") as f:
+        json.dump(cfg, f)
+    r = moat.cmd("create", "-b", b, cid)
+    assert r.returncode == 1 and "process.rlimits[0].soft" in r.stderr
