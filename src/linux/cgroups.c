@@ -1172,7 +1172,84 @@ static int create_in(const char *mnt, const char *path, bool skippable, int *fd,
 	return r;
 }
 
+struct cgroup_join {
+	int fds[CG_MAX_HIER + 1];
+	size_t n;
+};
+
+void cgroups_join_free(struct cgroup_join *j)
+{
+	if (!j)
+		return;
+	for (size_t i = 0; i < j->n; i++)
+		if (j->fds[i] >= 0)
+			close(j->fds[i]);
+	free(j);
+}
+
+int cgroups_join_self(struct cgroup_join *j, struct moat_err *err)
+{
+	for (size_t i = 0; i < j->n; i++) {
+		if (j->fds[i] < 0)
+			continue;
+		if (write(j->fds[i], "0", 1) != 1)
+			return moat_fail_errno(err, errno, "join the container's cgroup");
+		close(j->fds[i]);
+		j->fds[i] = -1;
+	}
+	return 0;
+}
+
+/* The files a process writes "0" to, to move itself: v1's "tasks" moves the
+ * calling thread only, which the kernel does without the global lock that
+ * moving another process takes (its first taker waits for an RCU grace
+ * period: ~10 ms here, most of a cold start).  The init is single-threaded,
+ * so the thread is the process. */
+static int open_join(const struct cg_layout *l, const struct cg_dirs *d, bool need_unified, struct cgroup_join **out,
+		     struct moat_err *err)
+{
+	struct cgroup_join *j = calloc(1, sizeof(*j));
+	if (!j)
+		return moat_fail_errno(err, ENOMEM, "cgroup");
+	for (size_t i = 0; i < l->n_v1; i++) {
+		j->fds[j->n] = d->v1[i] >= 0 ? openat(d->v1[i], "tasks", O_WRONLY | O_CLOEXEC) : -1;
+		if (d->v1[i] >= 0 && j->fds[j->n] < 0) {
+			int r = moat_fail_errno(err, errno, "open %s tasks", l->v1[i].mnt);
+			cgroups_join_free(j);
+			return r;
+		}
+		j->n++;
+	}
+	/* on hybrid the unified hierarchy only matters for its hugetlb limits */
+	if (d->uni >= 0 && (l->mode == CGROUP_MODE_V2 || need_unified)) {
+		j->fds[j->n] = openat(d->uni, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+		if (j->fds[j->n] < 0) {
+			int r = moat_fail_errno(err, errno, "open %s cgroup.procs", l->unified.mnt);
+			cgroups_join_free(j);
+			return r;
+		}
+		j->n++;
+	}
+	*out = j;
+	return 0;
+}
+
+static int create(const char *path, json_t *resources, pid_t pid, struct cgroup_join **join, bool rootless,
+		  struct moat_err *err);
+
 int cgroups_create(const char *path, json_t *resources, pid_t pid, bool rootless, struct moat_err *err)
+{
+	return create(path, resources, pid, NULL, rootless, err);
+}
+
+int cgroups_create_for_self(const char *path, json_t *resources, bool rootless, struct cgroup_join **join,
+			    struct moat_err *err)
+{
+	return create(path, resources, 0, join, rootless, err);
+}
+
+static int create(const char *path, json_t *resources, pid_t pid, struct cgroup_join **join, bool rootless,
+		  struct moat_err *err)
 {
 	const struct cg_layout *l;
 	struct cg_res res;
@@ -1210,6 +1287,12 @@ int cgroups_create(const char *path, json_t *resources, pid_t pid, bool rootless
 		goto fail;
 	if (d.uni >= 0 && (r = cg_v2_apply(d.uni, &res, handled, false, err)) < 0)
 		goto fail;
+	if (join) {
+		if ((r = open_join(l, &d, res.n_hugepages > 0, join, err)) < 0)
+			goto fail;
+		r = 0;
+		goto out;
+	}
 	size_t joined = 0;
 	for (; joined < l->n_v1; joined++)
 		if (d.v1[joined] >= 0 && (r = write_pid(d.v1[joined], pid, err)) < 0 &&

@@ -37,6 +37,16 @@ int cgroups_resolve_path(const char *cgroups_path, const char *id, bool systemd,
  * (unless resources ask for limits), as runc does. */
 int cgroups_create(const char *path, json_t *resources, pid_t pid, bool rootless, struct moat_err *err);
 
+/* As cgroups_create, but nobody is moved in: the process joins by itself,
+ * with cgroups_join_self, before anything else (the container init, once
+ * cloned).  A process moving itself is far cheaper for the kernel than being
+ * moved.  *join holds the open files; free it in every process that has it. */
+struct cgroup_join;
+int cgroups_create_for_self(const char *path, json_t *resources, bool rootless, struct cgroup_join **join,
+			    struct moat_err *err);
+int cgroups_join_self(struct cgroup_join *join, struct moat_err *err);
+void cgroups_join_free(struct cgroup_join *join);
+
 /* Move pid into the existing cgroup (exec). */
 int cgroups_enter(const char *path, pid_t pid, struct moat_err *err);
 

@@ -81,7 +81,7 @@ int state_save(const char *root, const struct container_state *st, struct moat_e
 		json_object_set_new(doc, "creating", json_true());
 	if (!doc)
 		return moat_fail(err, ENOMEM, "encode state");
-	json_object_set(doc, "annotations", st->annotations ? st->annotations : json_object());
+	json_object_set_new(doc, "annotations", st->annotations ? json_incref(st->annotations) : json_object());
 	if (st->hooks)
 		json_object_set(doc, "hooks", st->hooks);
 	char *text = json_dumps(doc, JSON_COMPACT);
@@ -225,6 +225,9 @@ bool state_pid_alive(const struct container_state *st)
 
 enum container_status state_status(const char *root, const struct container_state *st)
 {
+	/* saved by create before the init exists: pid 0 */
+	if (st->creating && st->pid == 0)
+		return STATUS_CREATING;
 	if (!state_pid_alive(st))
 		return STATUS_STOPPED;
 	if (st->creating)

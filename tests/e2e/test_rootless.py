@@ -3,6 +3,7 @@ import json
 import os
 import shutil
 import subprocess
+import uuid
 
 from conftest import MOAT, run_files
 
@@ -61,11 +62,12 @@ def test_rootless_run_and_exec(tmp_path, base_rootfs):
 
 def test_rootless_default_state_dir_is_per_user(tmp_path, base_rootfs):
     b = rootless_bundle(tmp_path, base_rootfs, ["true"])
-    r = as_user("run", "-d", "-b", str(b), "rl3")
+    cid = "rl3-" + uuid.uuid4().hex[:8]
+    r = as_user("run", "-d", "-b", str(b), cid)
     assert r.returncode == 0, r.stderr
-    assert os.path.isdir(f"/tmp/moat-{UID}/rl3")
-    assert as_user("delete", "-f", "rl3").returncode == 0
-    assert not os.path.exists(f"/tmp/moat-{UID}/rl3")
+    assert os.path.isdir(f"/tmp/moat-{UID}/{cid}")
+    assert as_user("delete", "-f", cid).returncode == 0
+    assert not os.path.exists(f"/tmp/moat-{UID}/{cid}")
 
 
 def test_rootless_cannot_map_other_ids(tmp_path, base_rootfs):
