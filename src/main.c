@@ -35,6 +35,7 @@ static const struct {
 	{"features", cmd_features, false, "print what this runtime supports (OCI features JSON)"},
 	{"spec", cmd_spec, false, "write a default config.json"},
 	{"check", cmd_check, false, "print what this host supports for each sandbox level"},
+	{"policy", cmd_policy, false, "print how the sentry treats every syscall"},
 };
 
 static void usage(FILE *f)

@@ -44,6 +44,7 @@ int cmd_update(struct moat_globals *g, int argc, char **argv, struct moat_err *e
 int cmd_features(struct moat_globals *g, int argc, char **argv, struct moat_err *err);
 int cmd_spec(struct moat_globals *g, int argc, char **argv, struct moat_err *err);
 int cmd_check(struct moat_globals *g, int argc, char **argv, struct moat_err *err);
+int cmd_policy(struct moat_globals *g, int argc, char **argv, struct moat_err *err);
 
 /* Shared by commands ------------------------------------------------------ */
 

@@ -28,6 +28,7 @@
 #include "linux/namespaces.h"
 #include "linux/process.h"
 #include "linux/seccomp.h"
+#include "sentry/attach.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/sync.h"
@@ -175,10 +176,24 @@ static int load_process_file(const char *path, struct oci_process **p, struct mo
 }
 
 /* The child: join, wait for the cgroup, become the process. */
-__attribute__((noreturn)) static void exec_child(const struct oci_spec *spec, const struct oci_process *p,
-						 struct ns_join *joins, size_t n, int sync, int preserve_fds,
-						 struct seccomp_profile *prof, bool userns)
+struct exec_child_args {
+	const struct oci_spec *spec;
+	const struct oci_process *p;
+	struct ns_join *joins;
+	size_t n;
+	int sync;
+	int preserve_fds;
+	struct seccomp_profile *prof;
+	struct sentry_attach *sentry;
+	bool userns;
+};
+
+__attribute__((noreturn)) static void exec_child(const struct exec_child_args *a)
 {
+	const struct oci_spec *spec = a->spec;
+	const struct oci_process *p = a->p;
+	struct seccomp_profile *prof = a->prof;
+	int sync = a->sync;
 	struct moat_err err;
 	moat_err_clear(&err);
 	int r;
@@ -187,9 +202,9 @@ __attribute__((noreturn)) static void exec_child(const struct oci_spec *spec, co
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if ((r = sync_expect(sync, SYNC_GO, NULL, &err)) < 0)
 		goto fail;
-	if ((r = ns_enter(joins, n, ~(CLONE_NEWPID | CLONE_NEWUSER), &err)) < 0)
+	if ((r = ns_enter(a->joins, a->n, ~(CLONE_NEWPID | CLONE_NEWUSER), &err)) < 0)
 		goto fail;
-	if (userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+	if (a->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
 		r = moat_fail_errno(&err, errno, "become root in the container's user namespace");
 		goto fail;
 	}
@@ -210,6 +225,8 @@ __attribute__((noreturn)) static void exec_child(const struct oci_spec *spec, co
 	int nfd = -1;
 	if (early && (r = seccomp_profile_load(prof, &nfd, &err)) < 0)
 		goto fail;
+	if (a->sentry && (r = sentry_attach_load(a->sentry, sync, &err)) < 0)
+		goto fail;
 	if ((r = process_apply_user(p, &err)) < 0 || (r = process_apply_caps(p, &err)) < 0)
 		goto fail;
 	if ((r = process_enter_cwd(p, &err)) < 0 || (r = process_find_exec(p, &path, &err)) < 0)
@@ -223,7 +240,7 @@ __attribute__((noreturn)) static void exec_child(const struct oci_spec *spec, co
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	sync_send(sync, SYNC_READY, 0, NULL, -1);
 	close(sync);
-	process_exec(p, path, preserve_fds, &err);
+	process_exec(p, path, a->preserve_fds, &err);
 	dprintf(STDERR_FILENO, "moat: %s\n", err.msg);
 	_exit(127);
 fail:
@@ -234,20 +251,19 @@ fail:
 /* The joiner: enters the user namespace (whose privileges joining the pid
  * namespace needs) and the pid namespace, then makes the process as moat's
  * own child (CLONE_PARENT), so moat can wait for it, and reports its pid. */
-__attribute__((noreturn)) static void join_and_spawn(const struct oci_spec *spec, const struct oci_process *p,
-						     struct ns_join *joins, size_t n, int sync, int preserve_fds,
-						     struct seccomp_profile *prof, bool userns)
+__attribute__((noreturn)) static void join_and_spawn(const struct exec_child_args *a)
 {
 	struct moat_err err;
 	moat_err_clear(&err);
+	int sync = a->sync;
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (ns_enter(joins, n, CLONE_NEWUSER | CLONE_NEWPID, &err) < 0) {
+	if (ns_enter(a->joins, a->n, CLONE_NEWUSER | CLONE_NEWPID, &err) < 0) {
 		sync_send_error(sync, &err);
 		_exit(1);
 	}
 	pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL, NULL, NULL, 0);
 	if (child == 0)
-		exec_child(spec, p, joins, n, sync, preserve_fds, prof, userns);
+		exec_child(a);
 	if (child < 0) {
 		moat_fail_errno(&err, errno, "clone the exec process");
 		sync_send_error(sync, &err);
@@ -349,6 +365,7 @@ int cmd_exec(struct moat_globals *g, int argc, char **argv, struct moat_err *err
 	struct oci_spec *spec = NULL;
 	struct oci_process *p = NULL;
 	struct seccomp_profile *prof = NULL;
+	struct sentry_attach *sentry = NULL;
 	struct ns_join *joins = NULL;
 	size_t n_joins = 0;
 	int sv[2] = {-1, -1}, pidfd = -1, master = -1;
@@ -408,6 +425,8 @@ int cmd_exec(struct moat_globals *g, int argc, char **argv, struct moat_err *err
 			goto out;
 		}
 	}
+	if (st->sandbox && !strcmp(st->sandbox, "sentry") && (r = sentry_attach_prepare(&sentry, err)) < 0)
+		goto out;
 	/* The init's namespaces, by pid; a pidfd pins the init while we open them. */
 	pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
 	if (pidfd < 0 || !state_pid_alive(st)) {
@@ -455,7 +474,16 @@ int cmd_exec(struct moat_globals *g, int argc, char **argv, struct moat_err *err
 	}
 	if (joiner == 0) {
 		close(sv[0]);
-		join_and_spawn(spec, p, joins, n_joins, sv[1], x.preserve_fds, prof, (types & CLONE_NEWUSER) != 0);
+		struct exec_child_args a = {.spec = spec,
+					    .p = p,
+					    .joins = joins,
+					    .n = n_joins,
+					    .sync = sv[1],
+					    .preserve_fds = x.preserve_fds,
+					    .prof = prof,
+					    .sentry = sentry,
+					    .userns = (types & CLONE_NEWUSER) != 0};
+		join_and_spawn(&a);
 	}
 	close(sv[1]);
 	sv[1] = -1;
@@ -488,8 +516,27 @@ int cmd_exec(struct moat_globals *g, int argc, char **argv, struct moat_err *err
 			master = -1;
 		}
 	}
-	if ((r = sync_expect(sv[0], SYNC_READY, NULL, err)) < 0)
+	for (;;) {
+		int fd = -1;
+		if ((r = sync_recv(sv[0], &m, &fd)) < 0) {
+			r = moat_fail_errno(err, -r, "exec: the new process exited during setup");
+			goto out;
+		}
+		if (m.type == SYNC_SENTRY_FD && fd >= 0) {
+			r = sentry_attach_serve(sv[0], fd, pid, st->cgroup, spec, g->audit, err);
+			close(fd);
+			if (r < 0)
+				goto out;
+			continue;
+		}
+		if (fd >= 0)
+			close(fd);
+		if (m.type == SYNC_READY)
+			break;
+		r = m.type == SYNC_ERROR ? moat_fail(err, m.code > 0 ? m.code : EIO, "%s", m.text)
+					 : moat_fail(err, EPROTO, "exec: unexpected message %u", m.type);
 		goto out;
+	}
 	if (x.pid_file && (r = container_write_pid_file(x.pid_file, pid, err)) < 0)
 		goto out;
 	if (x.detach) {
@@ -514,6 +561,7 @@ out:
 		close(master);
 	ns_close_joins(joins, n_joins);
 	seccomp_profile_free(prof);
+	sentry_attach_free(sentry);
 	spec_process_free(p);
 	spec_free(spec);
 	state_free(st);

@@ -24,6 +24,7 @@ int cmd_run(struct moat_globals *g, int argc, char **argv, struct moat_err *err)
 	if ((r = cli_sandbox_for(g, spec, &level, err)) < 0)
 		goto out;
 	o.sandbox = cli_sandbox_name(level);
+	o.audit = g->audit;
 	if (!spec->process) {
 		r = moat_fail(err, EINVAL, "run: config.json has no process to run");
 		goto out;

@@ -147,16 +147,15 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 	if (spec->resources && (r = cgroups_validate(spec->resources, err)) < 0)
 		return r;
 	struct seccomp_profile *prof = NULL;
-	if (spec->seccomp && (r = seccomp_profile_compile(spec->seccomp, &prof, err)) < 0)
-		return r;
+	struct sentry_attach *sentry = NULL;
 	char *cgroup = NULL;
-	if ((r = cgroups_resolve_path(spec->cgroups_path, o->id, o->systemd_cgroup, &cgroup, err)) < 0) {
-		seccomp_profile_free(prof);
-		return r;
-	}
-	if ((r = state_claim(o->root, o->id, err)) < 0) {
+	if ((spec->seccomp && (r = seccomp_profile_compile(spec->seccomp, &prof, err)) < 0) ||
+	    (o->sandbox && !strcmp(o->sandbox, "sentry") && (r = sentry_attach_prepare(&sentry, err)) < 0) ||
+	    (r = cgroups_resolve_path(spec->cgroups_path, o->id, o->systemd_cgroup, &cgroup, err)) < 0 ||
+	    (r = state_claim(o->root, o->id, err)) < 0) {
 		free(cgroup);
 		seccomp_profile_free(prof);
+		sentry_attach_free(sentry);
 		return r;
 	}
 	/* From here on every failure undoes what was made: the `fail` path. */
@@ -166,6 +165,7 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 	int sv[2] = {-1, -1}, fifo = -1, pidfd = -1, master = -1, own_pidns = -1;
 	pid_t pid = -1;
 	bool cgroup_made = false;
+	struct cgroup_join *join = NULL;
 	char fifo_path[4096];
 	snprintf(fifo_path, sizeof(fifo_path), "%s/%s/" EXEC_FIFO, o->root, o->id);
 	if (!st) {
@@ -211,6 +211,31 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 		unshare_flags |= clone_flags & ~CLONE_NEWPID;
 		clone_flags &= CLONE_NEWPID;
 	}
+	st->id = strdup(o->id);
+	st->bundle = strdup(spec->bundle);
+	st->rootfs = strdup(spec->rootfs);
+	st->created = now_rfc3339();
+	st->owner = geteuid();
+	st->cgroup = cgroup;
+	cgroup = NULL;
+	st->sandbox = strdup(o->sandbox ? o->sandbox : "none");
+	st->annotations = json_incref(spec->annotations);
+	st->hooks = later_hooks(spec);
+	st->rootless = o->rootless;
+	st->has_process = spec->process != NULL;
+	if (!st->id || !st->bundle || !st->rootfs || !st->created || !st->sandbox) {
+		r = moat_fail_errno(err, ENOMEM, "create");
+		goto fail;
+	}
+	/* Saved before anything exists outside this process, so that delete
+	 * --force can undo a create killed at any later point (the init dies
+	 * with us until it is ready: PDEATHSIG). */
+	st->creating = true;
+	if ((r = state_save(o->root, st, err)) < 0)
+		goto fail;
+	if ((r = cgroups_create_for_self(st->cgroup, spec->resources, o->rootless, &join, err)) < 0)
+		goto fail;
+	cgroup_made = true;
 	struct init_ctx ctx = {.spec = spec,
 			       .opts = o,
 			       .sync = sv[1],
@@ -220,6 +245,8 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 			       .unshare_flags = unshare_flags,
 			       .userns = userns,
 			       .seccomp = prof,
+			       .sentry = sentry,
+			       .join = join,
 			       .cgroup_path = cgroup};
 	fflush(NULL);
 	pid = (pid_t)syscall(SYS_clone, (unsigned long)clone_flags | SIGCHLD, NULL, NULL, NULL, 0);
@@ -249,32 +276,10 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 	}
 	if ((spec->ns_new & CLONE_NEWUSER) && (r = ns_write_idmaps(pid, spec, err)) < 0)
 		goto fail;
-	st->id = strdup(o->id);
 	st->pid = pid;
 	st->starttime = proc_starttime(pid, NULL);
-	st->bundle = strdup(spec->bundle);
-	st->rootfs = strdup(spec->rootfs);
-	st->created = now_rfc3339();
-	st->owner = geteuid();
-	st->cgroup = cgroup;
-	cgroup = NULL;
-	st->sandbox = strdup(o->sandbox ? o->sandbox : "none");
-	st->annotations = json_incref(spec->annotations);
-	st->hooks = later_hooks(spec);
-	st->rootless = o->rootless;
-	st->has_process = spec->process != NULL;
-	if (!st->id || !st->bundle || !st->rootfs || !st->created || !st->sandbox) {
-		r = moat_fail_errno(err, ENOMEM, "create");
-		goto fail;
-	}
-	/* Saved before anything else exists outside this process, so that
-	 * delete --force can undo a create killed at any later point. */
-	st->creating = true;
-	if ((r = state_save(o->root, st, err)) < 0)
-		goto fail;
-	if ((r = cgroups_create(st->cgroup, spec->resources, pid, o->rootless, err)) < 0)
-		goto fail;
-	cgroup_made = true;
+	cgroups_join_free(join);
+	join = NULL;
 	if ((r = sync_send(sv[0], SYNC_GO, pid, NULL, -1)) < 0) {
 		r = moat_fail_errno(err, -r, "signal container init");
 		goto fail;
@@ -317,6 +322,15 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 			r = moat_fail(err, m.code > 0 ? m.code : EIO, "%s", m.text);
 			goto fail;
 		}
+		if (m.type == SYNC_SENTRY_FD) {
+			r = fd < 0 ? moat_fail(err, EPROTO, "sentry: no listener came with the message")
+				   : sentry_attach_serve(sv[0], fd, pid, st->cgroup, spec, o->audit, err);
+			if (fd >= 0)
+				close(fd);
+			if (r < 0)
+				goto fail;
+			continue;
+		}
 		if (m.type == SYNC_SECCOMP_FD) {
 			r = send_seccomp_listener(st, spec, fd, prof, err);
 			if (fd >= 0)
@@ -344,6 +358,7 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 	close(fifo);
 	ns_close_joins(joins, n_joins);
 	seccomp_profile_free(prof);
+	sentry_attach_free(sentry);
 	out->state = st;
 	out->pid = pid;
 	out->pidfd = pidfd;
@@ -378,6 +393,8 @@ fail:
 	}
 	ns_close_joins(joins, n_joins);
 	seccomp_profile_free(prof);
+	sentry_attach_free(sentry);
+	cgroups_join_free(join);
 	free(cgroup);
 	state_free(st);
 	return r;

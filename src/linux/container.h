@@ -32,7 +32,8 @@ struct container_opts {
 	bool rootless;
 	bool systemd_cgroup;
 	bool keep_pty;              /* keep the pty master (foreground run without console socket) */
-	const char *sandbox;
+	const char *sandbox;        /* none | sentry */
+	const char *audit;          /* --audit: the sentry's log of denied and emulated calls */
 };
 
 struct container {

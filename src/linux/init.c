@@ -104,6 +104,8 @@ static int setup(struct init_ctx *c, pid_t *host_pid, char **exec_path, struct m
 	if ((r = sync_recv(c->sync, &go, NULL)) < 0 || go.type != SYNC_GO)
 		return moat_fail(err, EPIPE, "runtime went away during setup");
 	*host_pid = go.code;
+	if (c->join && (r = cgroups_join_self(c->join, err)) < 0)
+		return r;
 	/* Nothing in the container may ptrace or open /proc/<pid> of the init
 	 * while it still runs runtime code.  Not before GO: an unprivileged
 	 * runtime writes our id maps through /proc/<pid>, which this closes. */
@@ -170,6 +172,10 @@ static int setup(struct init_ctx *c, pid_t *host_pid, char **exec_path, struct m
 				return r;
 		}
 	}
+	/* Under the sentry from here on: what is left of setup runs under the
+	 * same table as the container's code. */
+	if (c->sentry && (r = sentry_attach_load(c->sentry, c->sync, err)) < 0)
+		return r;
 	if ((r = process_apply_user(p, err)) < 0 || (r = process_apply_caps(p, err)) < 0)
 		return r;
 	/* CVE-2024-21626: the cwd is entered after pivot_root, by path, inside the container */

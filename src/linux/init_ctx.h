@@ -3,9 +3,11 @@
 #ifndef MOAT_LINUX_INIT_CTX_H
 #define MOAT_LINUX_INIT_CTX_H
 
+#include "linux/cgroups.h"
 #include "linux/container.h"
 #include "linux/namespaces.h"
 #include "linux/seccomp.h"
+#include "sentry/attach.h"
 
 struct init_ctx {
 	const struct oci_spec *spec;
@@ -17,7 +19,9 @@ struct init_ctx {
 	int unshare_flags;      /* namespaces the init creates itself, after GO */
 	bool userns;            /* runs in a new or joined user namespace */
 	struct seccomp_profile *seccomp;
+	struct sentry_attach *sentry; /* moat's filter, when the sandbox level is sentry */
 	const char *cgroup_path;
+	struct cgroup_join *join; /* the init moves itself into its cgroup */
 };
 
 #endif

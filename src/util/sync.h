@@ -19,6 +19,8 @@ enum sync_type {
 	SYNC_SECCOMP_FD,      /* init -> runtime: seccomp notify fd for listenerPath (fd attached) */
 	SYNC_SECCOMP_DONE,    /* runtime -> init */
 	SYNC_PID,             /* exec's joiner -> runtime: code is the new process's pid */
+	SYNC_SENTRY_FD,       /* process -> runtime: the listener of moat's filter (fd attached) */
+	SYNC_SENTRY_READY,    /* runtime -> process: the sentry serves it */
 };
 
 struct sync_msg {

@@ -1,0 +1,67 @@
+#include "sentry/attach.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "sentry/filter.h"
+#include "sentry/sentry.h"
+#include "util/sync.h"
+
+struct sentry_attach {
+	struct sentry_filter *filter;
+};
+
+int sentry_attach_prepare(struct sentry_attach **out, struct moat_err *err)
+{
+	struct sentry_attach *a = calloc(1, sizeof(*a));
+	if (!a)
+		return moat_fail_errno(err, ENOMEM, "sentry");
+	int r = sentry_filter_build(SENTRY_EMULATE_NOTIFY, &a->filter, err);
+	if (r < 0) {
+		free(a);
+		return r;
+	}
+	*out = a;
+	return 0;
+}
+
+void sentry_attach_free(struct sentry_attach *a)
+{
+	if (!a)
+		return;
+	sentry_filter_free(a->filter);
+	free(a);
+}
+
+int sentry_attach_load(struct sentry_attach *a, int sync, struct moat_err *err)
+{
+	int fd = -1;
+	int r = sentry_filter_load(a->filter, &fd, err);
+	if (r < 0)
+		return r;
+	r = sync_send(sync, SYNC_SENTRY_FD, 0, NULL, fd);
+	close(fd);
+	if (r < 0)
+		return moat_fail_errno(err, -r, "sentry: hand the listener to the runtime");
+	return sync_expect(sync, SYNC_SENTRY_READY, NULL, err);
+}
+
+int sentry_attach_serve(int sync, int listener, pid_t pid, const char *cgroup, const struct oci_spec *spec,
+			const char *audit, struct moat_err *err)
+{
+	struct sentry_config c = {
+		.init_pid = pid,
+		.listener = listener,
+		.cgroup = cgroup,
+		.release = spec_annotation(spec, "run.moat.kernel-release"),
+		.audit_path = audit ? audit : spec_annotation(spec, "run.moat.audit"),
+	};
+	pid_t watchdog;
+	int r = sentry_start(&c, &watchdog, err);
+	if (r < 0)
+		return r;
+	if ((r = sync_send(sync, SYNC_SENTRY_READY, 0, NULL, -1)) < 0)
+		return moat_fail_errno(err, -r, "sentry: tell the container it is served");
+	return 0;
+}

@@ -1,0 +1,26 @@
+/* Putting a process under the sentry, shared by create (the init) and exec:
+ *   runtime: sentry_attach_prepare   build moat's filter before the process exists
+ *   process: sentry_attach_load      load it (stacked after the config's own
+ *                                    profile: the stricter result wins), hand
+ *                                    the listener over, wait until served
+ *   runtime: sentry_attach_serve     on SYNC_SENTRY_FD, start the sentry for
+ *                                    that process and answer SYNC_SENTRY_READY */
+#ifndef MOAT_SENTRY_ATTACH_H
+#define MOAT_SENTRY_ATTACH_H
+
+#include <sys/types.h>
+
+#include "oci/spec.h"
+#include "util/error.h"
+
+struct sentry_attach;
+
+int sentry_attach_prepare(struct sentry_attach **out, struct moat_err *err);
+void sentry_attach_free(struct sentry_attach *a);
+int sentry_attach_load(struct sentry_attach *a, int sync, struct moat_err *err);
+/* audit: --audit, else the annotation run.moat.audit; release: the annotation
+ * run.moat.kernel-release, else the default. */
+int sentry_attach_serve(int sync, int listener, pid_t pid, const char *cgroup, const struct oci_spec *spec,
+			const char *audit, struct moat_err *err);
+
+#endif

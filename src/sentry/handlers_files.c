@@ -1,0 +1,246 @@
+/* Path calls: resolved and carried out by the sentry, with the caller's
+ * credentials, inside the container's root (the sentry is chrooted there), so
+ * a path can only ever name the container's own files.  The path is read once
+ * from the caller and the call made with that copy: another thread changing
+ * the buffer afterwards changes nothing. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sentry/call.h"
+#include "sentry/handlers.h"
+#include "sentry/sentry_internal.h"
+
+struct at {
+	int dirfd;   /* AT_FDCWD for absolute paths (the sentry's root is the container's) */
+	char path[PATH_MAX];
+	mode_t umask;
+	bool creds;
+};
+
+/* "/proc/self" is the sentry itself to the kernel, and the sentry is not in the
+ * container's pid namespace: say the caller's own pid instead. */
+static int rewrite_self(struct call *c, char *path)
+{
+	static const struct {
+		const char *prefix;
+		const char *fmt; /* %d: tgid, then tid */
+	} links[] = {
+		{"/proc/self", "/proc/%1$d"},
+		{"/proc/thread-self", "/proc/%1$d/task/%2$d"},
+		{"/dev/fd", "/proc/%1$d/fd"},
+		{"/dev/stdin", "/proc/%1$d/fd/0"},
+		{"/dev/stdout", "/proc/%1$d/fd/1"},
+		{"/dev/stderr", "/proc/%1$d/fd/2"},
+	};
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		size_t n = strlen(links[i].prefix);
+		if (strncmp(path, links[i].prefix, n) != 0 || (path[n] != '\0' && path[n] != '/'))
+			continue;
+		char out[PATH_MAX];
+		int w = snprintf(out, sizeof(out), links[i].fmt, c->nstgid, c->nspid);
+		if (w < 0 || (size_t)w + strlen(path + n) >= sizeof(out))
+			return -ENAMETOOLONG;
+		strcat(out, path + n);
+		strcpy(path, out);
+		return 0;
+	}
+	return 0;
+}
+
+/* Read the path, find the directory it is relative to, take the caller's creds. */
+static int at_begin(struct call *c, int dfd, uint64_t path_addr, bool empty_ok, struct at *a)
+{
+	a->dirfd = AT_FDCWD;
+	a->creds = false;
+	int r = call_read_string(c, path_addr, a->path, sizeof(a->path));
+	if (r < 0)
+		return r;
+	if (!a->path[0] && !empty_ok)
+		return -ENOENT;
+	/* The caller's directory is taken with the sentry's own rights: reaching
+	 * into another process's fd table needs CAP_SYS_PTRACE, which the
+	 * caller's credentials would not carry. */
+	if (a->path[0] != '/') {
+		a->dirfd = call_dirfd(c, dfd);
+		if (a->dirfd < 0)
+			return a->dirfd;
+	}
+	if ((r = call_creds_take(c, &a->umask)) < 0) {
+		call_creds_drop(c);
+		return r;
+	}
+	a->creds = true;
+	return rewrite_self(c, a->path);
+}
+
+static void at_end(struct call *c, struct at *a)
+{
+	if (a->creds)
+		call_creds_drop(c);
+	if (a->dirfd >= 0)
+		close(a->dirfd);
+}
+
+static void do_open(struct call *c, int dfd, uint64_t path_addr, uint64_t flags, uint64_t mode, uint64_t resolve)
+{
+	struct at a;
+	int r = at_begin(c, dfd, path_addr, false, &a);
+	if (r == 0) {
+		struct open_how how = {
+			.flags = flags | O_CLOEXEC,
+			.mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode & 07777 & ~a.umask) : 0,
+			.resolve = resolve,
+		};
+		int fd = (int)syscall(SYS_openat2, a.dirfd, a.path, &how, sizeof(how));
+		if (fd < 0) {
+			r = -errno;
+		} else {
+			c->addfd = fd;
+			c->addfd_flags = (flags & O_CLOEXEC) ? O_CLOEXEC : 0;
+		}
+	}
+	at_end(c, &a);
+	if (r < 0)
+		c->error = -r;
+}
+
+void handle_open(struct call *c)
+{
+	do_open(c, AT_FDCWD, CALL_ARG(c, 0), CALL_ARG(c, 1), CALL_ARG(c, 2), 0);
+}
+
+void handle_openat(struct call *c)
+{
+	do_open(c, (int)CALL_ARG(c, 0), CALL_ARG(c, 1), CALL_ARG(c, 2), CALL_ARG(c, 3), 0);
+}
+
+void handle_creat(struct call *c)
+{
+	do_open(c, AT_FDCWD, CALL_ARG(c, 0), O_CREAT | O_WRONLY | O_TRUNC, CALL_ARG(c, 1), 0);
+}
+
+void handle_openat2(struct call *c)
+{
+	struct open_how how;
+	size_t size = (size_t)CALL_ARG(c, 3);
+	if (size < sizeof(how)) {
+		c->error = EINVAL;
+		return;
+	}
+	int r = call_read(c, CALL_ARG(c, 2), &how, sizeof(how));
+	if (r < 0) {
+		c->error = -r;
+		return;
+	}
+	do_open(c, (int)CALL_ARG(c, 0), CALL_ARG(c, 1), how.flags, how.mode, how.resolve);
+}
+
+static void do_stat(struct call *c, int dfd, uint64_t path_addr, uint64_t buf, int flags)
+{
+	struct at a;
+	int r = at_begin(c, dfd, path_addr, flags & AT_EMPTY_PATH, &a);
+	struct stat st;
+	if (r == 0 && fstatat(a.dirfd, a.path, &st, flags) < 0)
+		r = -errno;
+	at_end(c, &a);
+	if (r == 0)
+		r = call_write(c, buf, &st, sizeof(st));
+	if (r < 0)
+		c->error = -r;
+}
+
+void handle_stat(struct call *c)
+{
+	do_stat(c, AT_FDCWD, CALL_ARG(c, 0), CALL_ARG(c, 1), 0);
+}
+
+void handle_lstat(struct call *c)
+{
+	do_stat(c, AT_FDCWD, CALL_ARG(c, 0), CALL_ARG(c, 1), AT_SYMLINK_NOFOLLOW);
+}
+
+void handle_newfstatat(struct call *c)
+{
+	do_stat(c, (int)CALL_ARG(c, 0), CALL_ARG(c, 1), CALL_ARG(c, 2), (int)CALL_ARG(c, 3));
+}
+
+void handle_statx(struct call *c)
+{
+	struct at a;
+	int flags = (int)CALL_ARG(c, 2);
+	int r = at_begin(c, (int)CALL_ARG(c, 0), CALL_ARG(c, 1), flags & AT_EMPTY_PATH, &a);
+	struct statx stx;
+	if (r == 0 && statx(a.dirfd, a.path, flags, (unsigned)CALL_ARG(c, 3), &stx) < 0)
+		r = -errno;
+	at_end(c, &a);
+	if (r == 0)
+		r = call_write(c, CALL_ARG(c, 4), &stx, sizeof(stx));
+	if (r < 0)
+		c->error = -r;
+}
+
+static void do_access(struct call *c, int dfd, uint64_t path_addr, int mode, int flags)
+{
+	struct at a;
+	int r = at_begin(c, dfd, path_addr, flags & AT_EMPTY_PATH, &a);
+	/* the sentry's creds are already the caller's: AT_EACCESS is what it checks */
+	if (r == 0 && faccessat(a.dirfd, a.path, mode, flags | AT_EACCESS) < 0)
+		r = -errno;
+	at_end(c, &a);
+	if (r < 0)
+		c->error = -r;
+}
+
+void handle_access(struct call *c)
+{
+	do_access(c, AT_FDCWD, CALL_ARG(c, 0), (int)CALL_ARG(c, 1), 0);
+}
+
+void handle_faccessat(struct call *c)
+{
+	do_access(c, (int)CALL_ARG(c, 0), CALL_ARG(c, 1), (int)CALL_ARG(c, 2), 0);
+}
+
+void handle_faccessat2(struct call *c)
+{
+	do_access(c, (int)CALL_ARG(c, 0), CALL_ARG(c, 1), (int)CALL_ARG(c, 2), (int)CALL_ARG(c, 3));
+}
+
+static void do_readlink(struct call *c, int dfd, uint64_t path_addr, uint64_t buf, uint64_t size)
+{
+	struct at a;
+	int r = at_begin(c, dfd, path_addr, true, &a);
+	char out[PATH_MAX];
+	ssize_t n = 0;
+	if (r == 0 && (int64_t)size <= 0)
+		r = -EINVAL;
+	if (r == 0 && (n = readlinkat(a.dirfd, a.path, out, sizeof(out))) < 0)
+		r = -errno;
+	at_end(c, &a);
+	if (r == 0) {
+		if ((uint64_t)n > size)
+			n = (ssize_t)size;
+		r = call_write(c, buf, out, (size_t)n);
+	}
+	if (r < 0)
+		c->error = -r;
+	else
+		c->val = n;
+}
+
+void handle_readlink(struct call *c)
+{
+	do_readlink(c, AT_FDCWD, CALL_ARG(c, 0), CALL_ARG(c, 1), CALL_ARG(c, 2));
+}
+
+void handle_readlinkat(struct call *c)
+{
+	do_readlink(c, (int)CALL_ARG(c, 0), CALL_ARG(c, 1), CALL_ARG(c, 2), CALL_ARG(c, 3));
+}

@@ -1,0 +1,38 @@
+/* The sentry: moat's application kernel for one container.
+ *
+ * The container's processes run under moat's syscall filter (sentry/filter.h):
+ * hot calls pass to the host under BPF checks, dangerous ones are denied or
+ * kill, and the calls that name host resources are sent here over seccomp
+ * user-notify.  The sentry carries each one out itself, with the caller's
+ * credentials, inside the container's root, and answers with the result (an
+ * fd injected with SECCOMP_IOCTL_NOTIF_ADDFD, or data written to the caller).
+ * It never checks memory and then lets the kernel redo the call (TOCTOU).
+ *
+ * Processes (outside the container's namespaces, in the runtime's):
+ *   watchdog  waits for the init and the sentry; if the sentry dies first the
+ *             container is killed, never left running without its kernel
+ *   sentry    the listener loop, a few worker threads, its own seccomp filter */
+#ifndef MOAT_SENTRY_SENTRY_H
+#define MOAT_SENTRY_SENTRY_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "util/error.h"
+
+struct sentry_config {
+	pid_t init_pid;            /* the container init, as the runtime sees it */
+	int listener;              /* the user-notify fd of moat's filter */
+	const char *cgroup;        /* the container's cgroup (sysinfo) */
+	const char *release;       /* uname release shown to the container */
+	const char *audit_path;    /* JSON lines of denied/emulated calls, or NULL */
+};
+
+/* Start the watchdog and the sentry, detached from the runtime.  Returns once
+ * the sentry serves the listener; *watchdog gets the watchdog's pid. */
+int sentry_start(const struct sentry_config *c, pid_t *watchdog, struct moat_err *err);
+
+/* The release uname reports unless the annotation run.moat.kernel-release says otherwise. */
+#define SENTRY_DEFAULT_RELEASE "6.1.0-moat"
+
+#endif

@@ -1,0 +1,28 @@
+/* State shared by the sentry's threads.  Everything here is set up before the
+ * workers start and read-only afterwards. */
+#ifndef MOAT_SENTRY_INTERNAL_H
+#define MOAT_SENTRY_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
+
+struct sentry {
+	int listener;
+	int procfd;       /* the host's /proc (O_PATH), opened before chroot */
+	int memcg;        /* the container's memory cgroup dir, or -1 */
+	int pidscg;       /* its pids cgroup dir, or -1 */
+	bool memcg_v2;
+	bool privileged;  /* running as root with capabilities to mirror */
+	bool userns;      /* the container has its own user namespace */
+	pid_t init;
+	struct timespec started; /* CLOCK_BOOTTIME at start: the container's uptime */
+	char release[65];
+	int audit;        /* audit log fd or -1 */
+};
+
+/* Audit one call class: rate-limited JSON line. */
+void sentry_audit(struct sentry *s, const char *what, int nr, pid_t tid, int result);
+
+#endif
