@@ -48,7 +48,7 @@ int sentry_attach_load(struct sentry_attach *a, int sync, struct moat_err *err)
 }
 
 int sentry_attach_serve(int sync, int listener, pid_t pid, const char *cgroup, const struct oci_spec *spec,
-			const char *audit, struct moat_err *err)
+			const struct oci_process *process, const char *audit, struct moat_err *err)
 {
 	struct sentry_config c = {
 		.init_pid = pid,
@@ -56,6 +56,7 @@ int sentry_attach_serve(int sync, int listener, pid_t pid, const char *cgroup, c
 		.cgroup = cgroup,
 		.release = spec_annotation(spec, "run.moat.kernel-release"),
 		.audit_path = audit ? audit : spec_annotation(spec, "run.moat.audit"),
+		.caps = process && process->has_caps ? process->caps.bounding : 0,
 	};
 	pid_t watchdog;
 	int r = sentry_start(&c, &watchdog, err);

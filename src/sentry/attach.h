@@ -19,8 +19,9 @@ int sentry_attach_prepare(struct sentry_attach **out, struct moat_err *err);
 void sentry_attach_free(struct sentry_attach *a);
 int sentry_attach_load(struct sentry_attach *a, int sync, struct moat_err *err);
 /* audit: --audit, else the annotation run.moat.audit; release: the annotation
- * run.moat.kernel-release, else the default. */
+ * run.moat.kernel-release, else the default.  process: the one served (its
+ * capabilities bound what the sentry may act with). */
 int sentry_attach_serve(int sync, int listener, pid_t pid, const char *cgroup, const struct oci_spec *spec,
-			const char *audit, struct moat_err *err);
+			const struct oci_process *process, const char *audit, struct moat_err *err);
 
 #endif

@@ -186,7 +186,7 @@ void call_creds_drop(struct call *c)
 	if (!c->s->privileged)
 		return;
 	/* capabilities first: setgroups needs CAP_SETGID back */
-	set_effective_caps(~0ULL);
+	set_effective_caps(c->s->own_caps);
 	syscall(SYS_setfsuid, 0);
 	syscall(SYS_setfsgid, 0);
 	syscall(SYS_setgroups, 0, NULL);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,7 +27,7 @@ struct at {
 
 /* "/proc/self" is the sentry itself to the kernel, and the sentry is not in the
  * container's pid namespace: say the caller's own pid instead. */
-static int rewrite_self(struct call *c, char *path)
+static int rewrite_self(struct call *c, char *path, bool follow_last)
 {
 	static const struct {
 		const char *prefix;
@@ -43,6 +44,9 @@ static int rewrite_self(struct call *c, char *path)
 		size_t n = strlen(links[i].prefix);
 		if (strncmp(path, links[i].prefix, n) != 0 || (path[n] != '\0' && path[n] != '/'))
 			continue;
+		/* the link itself, not what it points to: readlink, lstat, O_NOFOLLOW */
+		if (path[n] == '\0' && !follow_last)
+			return 0;
 		char out[PATH_MAX];
 		int w = snprintf(out, sizeof(out), links[i].fmt, c->nstgid, c->nspid);
 		if (w < 0 || (size_t)w + strlen(path + n) >= sizeof(out))
@@ -55,7 +59,7 @@ static int rewrite_self(struct call *c, char *path)
 }
 
 /* Read the path, find the directory it is relative to, take the caller's creds. */
-static int at_begin(struct call *c, int dfd, uint64_t path_addr, bool empty_ok, struct at *a)
+static int at_begin(struct call *c, int dfd, uint64_t path_addr, bool empty_ok, bool follow_last, struct at *a)
 {
 	a->dirfd = AT_FDCWD;
 	a->creds = false;
@@ -77,7 +81,7 @@ static int at_begin(struct call *c, int dfd, uint64_t path_addr, bool empty_ok, 
 		return r;
 	}
 	a->creds = true;
-	return rewrite_self(c, a->path);
+	return rewrite_self(c, a->path, follow_last);
 }
 
 static void at_end(struct call *c, struct at *a)
@@ -91,7 +95,7 @@ static void at_end(struct call *c, struct at *a)
 static void do_open(struct call *c, int dfd, uint64_t path_addr, uint64_t flags, uint64_t mode, uint64_t resolve)
 {
 	struct at a;
-	int r = at_begin(c, dfd, path_addr, false, &a);
+	int r = at_begin(c, dfd, path_addr, false, !(flags & O_NOFOLLOW), &a);
 	if (r == 0) {
 		struct open_how how = {
 			.flags = flags | O_CLOEXEC,
@@ -145,7 +149,7 @@ void handle_openat2(struct call *c)
 static void do_stat(struct call *c, int dfd, uint64_t path_addr, uint64_t buf, int flags)
 {
 	struct at a;
-	int r = at_begin(c, dfd, path_addr, flags & AT_EMPTY_PATH, &a);
+	int r = at_begin(c, dfd, path_addr, flags & AT_EMPTY_PATH, !(flags & AT_SYMLINK_NOFOLLOW), &a);
 	struct stat st;
 	if (r == 0 && fstatat(a.dirfd, a.path, &st, flags) < 0)
 		r = -errno;
@@ -175,7 +179,8 @@ void handle_statx(struct call *c)
 {
 	struct at a;
 	int flags = (int)CALL_ARG(c, 2);
-	int r = at_begin(c, (int)CALL_ARG(c, 0), CALL_ARG(c, 1), flags & AT_EMPTY_PATH, &a);
+	int r = at_begin(c, (int)CALL_ARG(c, 0), CALL_ARG(c, 1), flags & AT_EMPTY_PATH, !(flags & AT_SYMLINK_NOFOLLOW),
+			 &a);
 	struct statx stx;
 	if (r == 0 && statx(a.dirfd, a.path, flags, (unsigned)CALL_ARG(c, 3), &stx) < 0)
 		r = -errno;
@@ -189,7 +194,7 @@ void handle_statx(struct call *c)
 static void do_access(struct call *c, int dfd, uint64_t path_addr, int mode, int flags)
 {
 	struct at a;
-	int r = at_begin(c, dfd, path_addr, flags & AT_EMPTY_PATH, &a);
+	int r = at_begin(c, dfd, path_addr, flags & AT_EMPTY_PATH, !(flags & AT_SYMLINK_NOFOLLOW), &a);
 	/* the sentry's creds are already the caller's: AT_EACCESS is what it checks */
 	if (r == 0 && faccessat(a.dirfd, a.path, mode, flags | AT_EACCESS) < 0)
 		r = -errno;
@@ -216,12 +221,18 @@ void handle_faccessat2(struct call *c)
 static void do_readlink(struct call *c, int dfd, uint64_t path_addr, uint64_t buf, uint64_t size)
 {
 	struct at a;
-	int r = at_begin(c, dfd, path_addr, true, &a);
+	int r = at_begin(c, dfd, path_addr, true, false, &a);
 	char out[PATH_MAX];
 	ssize_t n = 0;
 	if (r == 0 && (int64_t)size <= 0)
 		r = -EINVAL;
-	if (r == 0 && (n = readlinkat(a.dirfd, a.path, out, sizeof(out))) < 0)
+	/* procfs answers these from the reader's pid, and the sentry is not in
+	 * the container's pid namespace: answer for the caller */
+	if (r == 0 && !strcmp(a.path, "/proc/self"))
+		n = snprintf(out, sizeof(out), "%d", c->nstgid);
+	else if (r == 0 && !strcmp(a.path, "/proc/thread-self"))
+		n = snprintf(out, sizeof(out), "%d/task/%d", c->nstgid, c->nspid);
+	else if (r == 0 && (n = readlinkat(a.dirfd, a.path, out, sizeof(out))) < 0)
 		r = -errno;
 	at_end(c, &a);
 	if (r == 0) {

@@ -25,6 +25,16 @@ void handle_uname(struct call *c)
 		return;
 	}
 	snprintf(u.release, sizeof(u.release), "%s", c->s->release);
+	/* uname answers for the caller's personality, as the kernel does (linux32) */
+	char path[32], buf[16] = "";
+	snprintf(path, sizeof(path), "%d/personality", c->tid);
+	int fd = openat(c->s->procfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0 && (strtoul(buf, NULL, 16) & 0xff) == 0x0008 /* PER_LINUX32 */)
+			snprintf(u.machine, sizeof(u.machine), "i686");
+	}
 	snprintf(u.version, sizeof(u.version), "#1 SMP moat");
 	int r = call_write(c, CALL_ARG(c, 0), &u, sizeof(u));
 	if (r < 0)

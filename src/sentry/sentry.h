@@ -16,6 +16,7 @@
 #define MOAT_SENTRY_SENTRY_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "util/error.h"
@@ -26,6 +27,7 @@ struct sentry_config {
 	const char *cgroup;        /* the container's cgroup (sysinfo) */
 	const char *release;       /* uname release shown to the container */
 	const char *audit_path;    /* JSON lines of denied/emulated calls, or NULL */
+	uint64_t caps;             /* the most the processes served may hold (their bounding set) */
 };
 
 /* Start the watchdog and the sentry, detached from the runtime.  Returns once

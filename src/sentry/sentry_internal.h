@@ -4,6 +4,7 @@
 #define MOAT_SENTRY_INTERNAL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include <time.h>
@@ -15,6 +16,7 @@ struct sentry {
 	int pidscg;       /* its pids cgroup dir, or -1 */
 	bool memcg_v2;
 	bool privileged;  /* running as root with capabilities to mirror */
+	uint64_t own_caps; /* the effective set between calls: the handlers' needs */
 	bool userns;      /* the container has its own user namespace */
 	pid_t init;
 	struct timespec started; /* CLOCK_BOOTTIME at start: the container's uptime */

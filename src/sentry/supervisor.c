@@ -113,11 +113,18 @@ static void *worker(void *arg)
 static const int kept_caps[] = {CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER,
 				CAP_FSETID, CAP_SETGID,       CAP_SETUID,	  CAP_SYS_PTRACE};
 
-static int drop_caps(void)
+/* Its handlers' own needs, plus in the permitted set (never effective
+ * unless a caller has them) the capabilities of the processes it serves:
+ * the kernel lets one process look into another's /proc/<pid> only when it
+ * holds at least the other's permitted set. */
+static int drop_caps(struct sentry *s, uint64_t served)
 {
-	uint64_t keep = 0;
+	uint64_t keep = served;
 	for (size_t i = 0; i < sizeof(kept_caps) / sizeof(kept_caps[0]); i++)
 		keep |= 1ULL << kept_caps[i];
+	s->own_caps = 0;
+	for (size_t i = 0; i < sizeof(kept_caps) / sizeof(kept_caps[0]); i++)
+		s->own_caps |= 1ULL << kept_caps[i];
 	for (int c = 0; c <= CAP_LAST_CAP; c++)
 		if (!(keep & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
 			return -errno;
@@ -125,7 +132,9 @@ static int drop_caps(void)
 	if (!caps)
 		return -ENOMEM;
 	cap_set_flag(caps, CAP_EFFECTIVE, sizeof(kept_caps) / sizeof(kept_caps[0]), kept_caps, CAP_SET);
-	cap_set_flag(caps, CAP_PERMITTED, sizeof(kept_caps) / sizeof(kept_caps[0]), kept_caps, CAP_SET);
+	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
+		if (keep & (1ULL << c))
+			cap_set_flag(caps, CAP_PERMITTED, 1, &c, CAP_SET);
 	int r = cap_set_proc(caps) < 0 ? -errno : 0;
 	cap_free(caps);
 	return r;
@@ -238,8 +247,14 @@ __attribute__((noreturn)) static void sentry_main(const struct sentry_config *cf
 		r = -errno;
 	if (r == 0 && !s.privileged && s.userns)
 		r = enter_ns(cfg->init_pid, "user", CLONE_NEWUSER);
+	/* procfs files like /proc/sys/net and /proc/sys/kernel/msgmax answer for
+	 * the opener's namespaces: the sentry opens them for the container */
 	if (r == 0 && !same_ns(cfg->init_pid, "uts"))
 		r = enter_ns(cfg->init_pid, "uts", CLONE_NEWUTS);
+	if (r == 0 && !same_ns(cfg->init_pid, "net"))
+		r = enter_ns(cfg->init_pid, "net", CLONE_NEWNET);
+	if (r == 0 && !same_ns(cfg->init_pid, "ipc"))
+		r = enter_ns(cfg->init_pid, "ipc", CLONE_NEWIPC);
 	/* every path the sentry resolves is the container's */
 	if (r == 0 && (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0))
 		r = -errno;
@@ -253,7 +268,7 @@ __attribute__((noreturn)) static void sentry_main(const struct sentry_config *cf
 	/* 6.6+: the kernel switches straight to the worker (measured 10x faster here) */
 	uint64_t flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
 	ioctl(s.listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags);
-	if (s.privileged && (r = drop_caps()) < 0) {
+	if (s.privileged && (r = drop_caps(&s, cfg->caps)) < 0) {
 		snprintf(msg, sizeof(msg), "sentry: drop capabilities: %s", strerror(-r));
 		report(ready, msg);
 		_exit(1);

@@ -15,6 +15,8 @@ import pytest
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MOAT = os.environ.get("MOAT", os.path.join(REPO, "build", "moat"))
+# MOAT_TEST_SANDBOX=sentry runs every test that does not pick a level itself at that level
+SANDBOX = os.environ.get("MOAT_TEST_SANDBOX")
 CGROUP_ROOT = "/sys/fs/cgroup"
 
 
@@ -42,8 +44,12 @@ def run_files(argv, input=None, timeout=30, env=None):
 class Moat:
     def __init__(self, root):
         self.root = root
+        # the sandbox level of every command; a test about one level pins it
+        self.level = SANDBOX
 
     def cmd(self, *args, input=None, timeout=30, env=None, global_args=()):
+        if self.level and "--sandbox" not in global_args:
+            global_args = ("--sandbox", self.level, *global_args)
         return run_files([MOAT, "--root", self.root, *global_args, *args], input=input, timeout=timeout, env=env)
 
     def ok(self, *args, **kw):

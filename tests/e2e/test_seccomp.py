@@ -62,6 +62,7 @@ def test_custom_errno_value(moat, bundle):
 
 
 def test_without_a_profile_nothing_is_filtered(moat, bundle):
+    moat.level = "none"  # about the config's own filter alone
     b, cid, cfg = bundle(["sh", "-c", "grep ^Seccomp: /proc/self/status; mkdir /dev/shm/x && echo made"])
     assert "seccomp" not in cfg["linux"]
     r = moat.cmd("run", "-b", b, cid)
@@ -151,6 +152,7 @@ def test_malformed_profile_fails_create(moat, bundle, sc, message):
 
 
 def test_exec_gets_the_same_filter(moat, bundle):
+    moat.level = "none"  # about the config's own filter alone
     b, cid, cfg = bundle(["sleep", "60"])
     cfg["linux"]["seccomp"] = profile(rule(["mkdir", "mkdirat"], "SCMP_ACT_ERRNO", errnoRet=errno.ENOSPC))
     write_config(b, cfg)
@@ -221,6 +223,7 @@ def receive_listener_message(s):
 
 
 def test_notify_listener_gets_the_fd_and_state(moat, bundle, listener):
+    moat.level = "none"  # about the config's own filter alone
     import fcntl
     path, s = listener
     b, cid, cfg = bundle(["sh", "-c", "mkdir /dev/shm/n 2>/tmp/err; echo rc=$? > /tmp/result; cat /tmp/err >> /tmp/result"],
@@ -270,6 +273,7 @@ def test_notify_listener_gets_the_fd_and_state(moat, bundle, listener):
 def test_notify_unanswered_then_container_killed(moat, bundle, listener):
     """The listener takes the fd and never answers: the container runs on until it
     makes a notified call, and is killed and deleted cleanly."""
+    moat.level = "none"  # about the config's own filter alone
     path, s = listener
     b, cid, cfg = bundle(["sleep", "60"])
     cfg["linux"]["seccomp"] = profile(rule(["mkdir", "mkdirat"], "SCMP_ACT_NOTIFY"), listenerPath=path)
@@ -291,6 +295,7 @@ def test_notify_unanswered_then_container_killed(moat, bundle, listener):
 
 
 def test_notify_listener_unreachable_fails_create(moat, bundle, tmp_path):
+    moat.level = "none"  # about the config's own filter alone
     b, cid, cfg = bundle(["true"])
     missing = str(tmp_path / "nobody.sock")
     cfg["linux"]["seccomp"] = profile(rule(["mkdir", "mkdirat"], "SCMP_ACT_NOTIFY"), listenerPath=missing)

@@ -118,6 +118,7 @@ def test_kill_class(moat, bundle, probe_rootfs, probe):
 def test_same_probes_pass_without_the_sentry_where_the_host_allows(moat, bundle, probe_rootfs):
     """The control: at level none, AF_PACKET sockets are refused only by missing
     CAP_NET_RAW, not by a filter: the sentry is what adds the wall."""
+    moat.level = "none"
     b, cid, cfg = bundle(["sysprobe", "clone3"])
     cfg["root"] = {"path": str(probe_rootfs), "readonly": True}
     with open(os.path.join(b, "config.json"), "w") as f:
