@@ -51,7 +51,7 @@ static void usage(FILE *f)
 		   "  --debug               log debug messages\n"
 		   "  --systemd-cgroup      use the systemd cgroup driver (needs systemd)\n"
 		   "  --rootless VAL        true, false or auto (default auto)\n"
-		   "  --sandbox LEVEL       none, sentry or vm (annotation run.moat.sandbox overrides)\n"
+		   "  --sandbox LEVEL       none, sentry (default) or vm; annotation run.moat.sandbox overrides\n"
 		   "  --audit FILE          sentry: log denied and emulated calls as JSON lines\n"
 		   "  --version, -v         print the version\n");
 }

@@ -545,7 +545,19 @@ int cmd_check(struct moat_globals *g, int argc, char **argv, struct moat_err *er
 	else
 		level(&r, "none", true, NULL, "ready%s%s", rootless ? " (rootless, in a user namespace)" : "",
 		      filters ? "" : "; configs with linux.seccomp will fail: no seccomp filters");
-	level(&r, "sentry", false, NULL, "not built yet (issue 4): moat falls back to an error, use --sandbox=none");
+	/* the sentry needs filters and user-notify; without SYNC_WAKE_UP each
+	 * emulated call costs a full scheduler round trip, several times slower */
+	json_t *sc = json_object_get(r.root, "seccomp");
+	json_t *un = sc ? json_object_get(sc, "user_notify") : NULL;
+	json_t *wk = sc ? json_object_get(sc, "sync_wake_up") : NULL;
+	bool notify = un && json_is_true(json_is_object(un) ? json_object_get(un, "supported") : un);
+	bool wake = wk && json_is_true(json_is_object(wk) ? json_object_get(wk, "supported") : wk);
+	if (!filters || !notify)
+		level(&r, "sentry", false, NULL, "not ready: needs seccomp filters with user-notify (Linux 5.0+); "
+						 "use --sandbox=none");
+	else
+		level(&r, "sentry", true, NULL, "ready (the default)%s",
+		      wake ? "" : "; emulated calls will be slow: no SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (Linux 6.6+)");
 	level(&r, "vm", false, json_pack("{s:s}", "accelerator", vm.kvm ? "kvm" : "tcg"),
 	      "not built yet (issue 8); would use %s%s%s%s", vm.kvm ? "KVM" : "TCG (software emulation: no usable /dev/kvm)",
 	      vm.qemu ? "" : "; needs ", vm.qemu ? "" : vm.qemu_name, vm.vsock ? "" : "; needs /dev/vhost-vsock");

@@ -96,7 +96,7 @@ int cli_parse_signal(const char *s, int *sig, struct moat_err *err)
 int cli_sandbox_for(const struct moat_globals *g, const struct oci_spec *spec, enum sandbox_level *out,
 		    struct moat_err *err)
 {
-	enum sandbox_level l = g->sandbox_given ? g->sandbox : SANDBOX_NONE;
+	enum sandbox_level l = g->sandbox_given ? g->sandbox : SANDBOX_SENTRY;
 	const char *a = spec_annotation(spec, "run.moat.sandbox");
 	if (a && cli_parse_sandbox(a, &l, err) < 0)
 		return moat_err_prefix(err, "annotations.run.moat.sandbox");

@@ -1,7 +1,9 @@
 #include "sentry/attach.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "sentry/filter.h"
@@ -10,6 +12,7 @@
 
 struct sentry_attach {
 	struct sentry_filter *filter;
+	bool rootless; /* the runtime (and so the sentry) has no privileges on the host */
 };
 
 int sentry_attach_prepare(struct sentry_attach **out, struct moat_err *err)
@@ -17,6 +20,7 @@ int sentry_attach_prepare(struct sentry_attach **out, struct moat_err *err)
 	struct sentry_attach *a = calloc(1, sizeof(*a));
 	if (!a)
 		return moat_fail_errno(err, ENOMEM, "sentry");
+	a->rootless = geteuid() != 0;
 	int r = sentry_filter_build(SENTRY_EMULATE_NOTIFY, &a->filter, err);
 	if (r < 0) {
 		free(a);
@@ -36,6 +40,11 @@ void sentry_attach_free(struct sentry_attach *a)
 
 int sentry_attach_load(struct sentry_attach *a, int sync, struct moat_err *err)
 {
+	/* An unprivileged sentry can read a process's memory and /proc/<pid>
+	 * only while it is dumpable.  Without host privileges there is nothing
+	 * on the host for a process that inspects this one to gain. */
+	if (a->rootless)
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	int fd = -1;
 	int r = sentry_filter_load(a->filter, &fd, err);
 	if (r < 0)
