@@ -15,13 +15,13 @@ struct sentry_attach {
 	bool rootless; /* the runtime (and so the sentry) has no privileges on the host */
 };
 
-int sentry_attach_prepare(struct sentry_attach **out, struct moat_err *err)
+int sentry_attach_prepare(bool audit, struct sentry_attach **out, struct moat_err *err)
 {
 	struct sentry_attach *a = calloc(1, sizeof(*a));
 	if (!a)
 		return moat_fail_errno(err, ENOMEM, "sentry");
 	a->rootless = geteuid() != 0;
-	int r = sentry_filter_build(SENTRY_EMULATE_NOTIFY, &a->filter, err);
+	int r = sentry_filter_build(audit ? SENTRY_EMULATE_AUDIT : SENTRY_EMULATE_NOTIFY, &a->filter, err);
 	if (r < 0) {
 		free(a);
 		return r;

@@ -8,6 +8,7 @@
 #ifndef MOAT_SENTRY_ATTACH_H
 #define MOAT_SENTRY_ATTACH_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "oci/spec.h"
@@ -15,7 +16,8 @@
 
 struct sentry_attach;
 
-int sentry_attach_prepare(struct sentry_attach **out, struct moat_err *err);
+/* audit: denied calls also go to the sentry, to be logged (--audit). */
+int sentry_attach_prepare(bool audit, struct sentry_attach **out, struct moat_err *err);
 void sentry_attach_free(struct sentry_attach *a);
 int sentry_attach_load(struct sentry_attach *a, int sync, struct moat_err *err);
 /* audit: --audit, else the annotation run.moat.audit; release: the annotation

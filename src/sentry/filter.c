@@ -1,6 +1,7 @@
 #include "sentry/filter.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,8 @@ static int add_entry(struct sentry_filter *f, const struct sentry_syscall *s, in
 			return add_pass_when(f->table, nr, s->pass_when);
 		return seccomp_rule_add(f->table, SCMP_ACT_NOTIFY, nr, 0);
 	case SENTRY_DENY:
+		if (f->mode == SENTRY_EMULATE_AUDIT)
+			return seccomp_rule_add(f->table, SCMP_ACT_NOTIFY, nr, 0);
 		/* libseccomp refuses rules that repeat the default action */
 		if (s->err == ENOSYS)
 			return 0;
@@ -214,7 +217,8 @@ static int set_attrs(scmp_filter_ctx ctx)
 int sentry_filter_build(enum sentry_emulate_mode mode, struct sentry_filter **out, struct moat_err *err)
 {
 	*out = NULL;
-	if (mode == SENTRY_EMULATE_NOTIFY && seccomp_api_get() < 6)
+	bool notify = mode != SENTRY_EMULATE_ALLOW;
+	if (notify && seccomp_api_get() < 6)
 		return moat_fail(err, ENOTSUP,
 				 "sentry filter: user-notify needs libseccomp API level 6 (kernel >= 5.7), this host has %u",
 				 seccomp_api_get());
@@ -235,7 +239,7 @@ int sentry_filter_build(enum sentry_emulate_mode mode, struct sentry_filter **ou
 	}
 #if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
 	/* a fatal signal must not wait behind a slow handler in the sentry */
-	if (mode == SENTRY_EMULATE_NOTIFY && seccomp_api_get() >= 7 &&
+	if (notify && seccomp_api_get() >= 7 &&
 	    (r = seccomp_attr_set(f->table, SCMP_FLTATR_CTL_WAITKILL, 1)) < 0) {
 		r = moat_fail_errno(err, -r, "sentry filter: setting SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV");
 		goto fail;
@@ -264,14 +268,14 @@ int sentry_filter_load(struct sentry_filter *f, int *notify_fd, struct moat_err 
 {
 	*notify_fd = -1;
 	int r = seccomp_load(f->table);
-	if (r == -EBUSY && f->mode == SENTRY_EMULATE_NOTIFY)
+	if (r == -EBUSY && f->mode != SENTRY_EMULATE_ALLOW)
 		return moat_fail(err, EBUSY,
 				 "loading the sentry filter: the process already has a user-notify listener (the config's "
 				 "seccomp profile uses SCMP_ACT_NOTIFY), and the sentry needs its own");
 	if (r < 0)
 		return moat_fail_errno(err, -r, "loading the sentry's table filter");
 	int fd = -1;
-	if (f->mode == SENTRY_EMULATE_NOTIFY && (fd = seccomp_notify_fd(f->table)) < 0)
+	if (f->mode != SENTRY_EMULATE_ALLOW && (fd = seccomp_notify_fd(f->table)) < 0)
 		return moat_fail(err, EIO, "loading the sentry's table filter: libseccomp returned no listener fd");
 	if ((r = seccomp_load(f->args)) < 0) {
 		if (fd >= 0)

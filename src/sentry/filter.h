@@ -42,6 +42,8 @@
 enum sentry_emulate_mode {
 	SENTRY_EMULATE_NOTIFY, /* emulated syscalls go to the sentry over user-notify */
 	SENTRY_EMULATE_ALLOW,  /* emulated syscalls pass to the host: until the sentry lands */
+	SENTRY_EMULATE_AUDIT,  /* NOTIFY, and denied syscalls go to the sentry too, which logs
+				* them and answers with the table's errno (--audit) */
 };
 
 struct sentry_filter;

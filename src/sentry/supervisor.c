@@ -26,6 +26,7 @@
 #include "sentry/call.h"
 #include "sentry/sentry.h"
 #include "sentry/sentry_internal.h"
+#include "sentry/table.h"
 #include "util/fs.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
@@ -76,6 +77,15 @@ static void answer(struct sentry *s, struct call *c)
  * before the sentry's filter is loaded over them. */
 static pthread_barrier_t started;
 
+/* The table's errno for a denied syscall, 0 for any other action. */
+static int denied_errno(int nr)
+{
+	char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+	const struct sentry_syscall *e = name ? sentry_lookup(name) : NULL;
+	free(name);
+	return e && e->action == SENTRY_DENY ? e->err : 0;
+}
+
 static void *worker(void *arg)
 {
 	struct sentry *s = arg;
@@ -96,8 +106,17 @@ static void *worker(void *arg)
 		struct call c = {.s = s, .req = req, .tid = (pid_t)req->pid, .addfd = -1};
 		handler_fn fn = sentry_handler(req->data.nr);
 		if (!fn) {
-			/* nothing inspected: the kernel may carry the call out itself */
-			struct seccomp_notif_resp resp = {.id = req->id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE};
+			/* Only with --audit do denied calls come here: log, and refuse as
+			 * the table says.  An emulated call without a handler yet is
+			 * let through: nothing was inspected, so the kernel may carry
+			 * it out itself. */
+			int deny = denied_errno(req->data.nr);
+			struct seccomp_notif_resp resp = {.id = req->id};
+			if (deny)
+				resp.error = -deny;
+			else
+				resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+			sentry_audit(s, deny ? "deny" : "pass", req->data.nr, c.tid, deny);
 			ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 			continue;
 		}

@@ -200,3 +200,17 @@ def test_audit_log(moat, bundle, tmp_path):
     assert r.returncode == 0, r.stderr
     lines = [json.loads(l) for l in log.read_text().splitlines()]
     assert any(l["syscall"] in ("open", "openat") and l["action"] == "emulate" for l in lines)
+
+
+def test_audit_log_names_denied_calls_and_keeps_their_errno(moat, bundle, probe_rootfs, tmp_path):
+    log = tmp_path / "audit.jsonl"
+    b, cid, cfg = bundle(["sh", "-c", "sysprobe io-uring; sysprobe bpf"])
+    cfg["root"] = {"path": str(probe_rootfs), "readonly": True}
+    cfg["annotations"] = {"run.moat.audit": str(log)}
+    with open(os.path.join(b, "config.json"), "w") as f:
+        json.dump(cfg, f)
+    r = moat.cmd("run", "-b", b, cid, global_args=SENTRY)
+    assert r.stdout.split("\n")[:2] == ["errno 38 ENOSYS", "errno 1 EPERM"], r.stderr
+    lines = [json.loads(l) for l in log.read_text().splitlines()]
+    denied = {l["syscall"]: l["errno"] for l in lines if l["action"] == "deny"}
+    assert denied.get("io_uring_setup") == 38 and denied.get("bpf") == 1
