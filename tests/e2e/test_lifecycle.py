@@ -210,3 +210,11 @@ def test_create_killed_midway_is_cleaned_by_delete_force(moat, bundle, tmp_path)
     assert cgroup_dirs(cid) == []
     time.sleep(0.1)
     assert not os.path.exists(f"/proc/{pid}/cmdline") or open(f"/proc/{pid}/cmdline").read() == ""
+
+
+def test_no_pivot_and_no_new_keyring(moat, bundle):
+    b, cid, _ = bundle(["sh", "-c", "ls /; grep -c . /proc/keys 2>/dev/null; echo ok"])
+    r = moat.cmd("run", "--no-pivot", "--no-new-keyring", "-b", b, cid)
+    assert r.returncode == 0, r.stderr
+    assert "bin" in r.stdout.split() and r.stdout.strip().endswith("ok")
+
