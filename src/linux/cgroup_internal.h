@@ -1,6 +1,9 @@
-/* Shared between cgroups.c (layout, parsing, the public API) and the two
- * drivers, cgroup_v1.c and cgroup_v2.c.  Not part of moat's interface; the
- * unit tests include it to reach the pure parts (parsing, the BPF builder). */
+/* Shared between the cgroup files: cgroup_layout.c (the hierarchies),
+ * cgroup_resources.c (linux.resources parsed), cgroup_path.c (cgroupsPath
+ * resolved), cgroup_files.c (file and stats helpers), cgroups.c (the public
+ * API) and the two drivers, cgroup_v1.c and cgroup_v2.c.  Not part of moat's
+ * interface; the unit tests include it to reach the pure parts (parsing, the
+ * BPF builder). */
 #ifndef MOAT_LINUX_CGROUP_INTERNAL_H
 #define MOAT_LINUX_CGROUP_INTERNAL_H
 
@@ -59,6 +62,10 @@ struct cg_layout {
 int cg_layout(const struct cg_layout **out, struct moat_err *err);
 /* Index of the v1 hierarchy holding ctrl, or -1. */
 int cg_v1_index(const struct cg_layout *l, unsigned ctrl);
+/* The controllers of all the v1 hierarchies together. */
+unsigned v1_mask(const struct cg_layout *l);
+/* The controllers the cgroup2 directory serves: all on v2, the rest on hybrid. */
+unsigned v2_handled(const struct cg_layout *l);
 
 /* linux.resources, parsed.  Strings point into the JSON document.  A value the
  * spec (or runc) treats as "unset" -- 0 for most limits -- is parsed as unset. */
@@ -142,6 +149,10 @@ void cg_res_free(struct cg_res *r);
  * config's rules in order, then the devices every container gets (as runc).
  * *out malloc'd. */
 int cg_device_rules(const struct cg_res *r, struct cg_dev_rule **out, size_t *n, struct moat_err *err);
+/* The controllers named by the keys of linux.resources.unified ("memory.high"). */
+unsigned unified_ctrls(const struct cg_res *r);
+/* Fail before anything is created when r asks for a controller no hierarchy has. */
+int check_available(const struct cg_layout *l, const struct cg_res *r, struct moat_err *err);
 
 /* File helpers on a cgroup directory fd.  cg_write names `field` (the config
  * field being applied) in errors, and reports a missing file as "not supported
