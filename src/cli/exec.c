@@ -425,7 +425,10 @@ int cmd_exec(struct moat_globals *g, int argc, char **argv, struct moat_err *err
 			goto out;
 		}
 	}
-	if (st->sandbox && !strcmp(st->sandbox, "sentry") && (r = sentry_attach_prepare(g->audit || spec_annotation(spec, "run.moat.audit"), &sentry, err)) < 0)
+	char cache_dir[4096];
+	snprintf(cache_dir, sizeof(cache_dir), "%s/.cache", g->root);
+	if (st->sandbox && !strcmp(st->sandbox, "sentry") && (r = sentry_attach_prepare(g->audit || spec_annotation(spec, "run.moat.audit"), cache_dir, &sentry,
+				       err)) < 0)
 		goto out;
 	/* The init's namespaces, by pid; a pidfd pins the init while we open them. */
 	pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);

@@ -38,7 +38,8 @@ struct container_state {
 
 const char *status_name(enum container_status s);
 
-/* runc's rule: [A-Za-z0-9_+.-]+, not "." or "..", at most 1024 bytes. */
+/* runc's rule, [A-Za-z0-9_+.-]+ of at most 1024 bytes, without a leading
+ * dot: dot entries under --root are moat's own (the sentry's filter cache). */
 int state_validate_id(const char *id, struct moat_err *err);
 
 /* <root>/<id>; caller frees. */

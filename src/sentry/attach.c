@@ -6,22 +6,22 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "sentry/filter.h"
+#include "sentry/bpf_cache.h"
 #include "sentry/sentry.h"
 #include "util/sync.h"
 
 struct sentry_attach {
-	struct sentry_filter *filter;
+	struct sentry_bpf *bpf;
 	bool rootless; /* the runtime (and so the sentry) has no privileges on the host */
 };
 
-int sentry_attach_prepare(bool audit, struct sentry_attach **out, struct moat_err *err)
+int sentry_attach_prepare(bool audit, const char *cache_dir, struct sentry_attach **out, struct moat_err *err)
 {
 	struct sentry_attach *a = calloc(1, sizeof(*a));
 	if (!a)
 		return moat_fail_errno(err, ENOMEM, "sentry");
 	a->rootless = geteuid() != 0;
-	int r = sentry_filter_build(audit ? SENTRY_EMULATE_AUDIT : SENTRY_EMULATE_NOTIFY, &a->filter, err);
+	int r = sentry_bpf_get(audit ? SENTRY_EMULATE_AUDIT : SENTRY_EMULATE_NOTIFY, cache_dir, &a->bpf, err);
 	if (r < 0) {
 		free(a);
 		return r;
@@ -34,7 +34,7 @@ void sentry_attach_free(struct sentry_attach *a)
 {
 	if (!a)
 		return;
-	sentry_filter_free(a->filter);
+	sentry_bpf_free(a->bpf);
 	free(a);
 }
 
@@ -46,7 +46,7 @@ int sentry_attach_load(struct sentry_attach *a, int sync, struct moat_err *err)
 	if (a->rootless)
 		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	int fd = -1;
-	int r = sentry_filter_load(a->filter, &fd, err);
+	int r = sentry_bpf_load(a->bpf, &fd, err);
 	if (r < 0)
 		return r;
 	r = sync_send(sync, SYNC_SENTRY_FD, 0, NULL, fd);

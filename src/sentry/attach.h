@@ -16,8 +16,9 @@
 
 struct sentry_attach;
 
-/* audit: denied calls also go to the sentry, to be logged (--audit). */
-int sentry_attach_prepare(bool audit, struct sentry_attach **out, struct moat_err *err);
+/* audit: denied calls also go to the sentry, to be logged (--audit).
+ * cache_dir: where compiled filters are kept (bpf_cache.h), or NULL. */
+int sentry_attach_prepare(bool audit, const char *cache_dir, struct sentry_attach **out, struct moat_err *err);
 void sentry_attach_free(struct sentry_attach *a);
 int sentry_attach_load(struct sentry_attach *a, int sync, struct moat_err *err);
 /* audit: --audit, else the annotation run.moat.audit; release: the annotation

@@ -286,6 +286,19 @@ int sentry_filter_load(struct sentry_filter *f, int *notify_fd, struct moat_err 
 	return 0;
 }
 
+int sentry_filter_export(struct sentry_filter *f, int table_fd, int args_fd, struct moat_err *err)
+{
+	int r = seccomp_export_bpf(f->table, table_fd);
+	if (r == 0)
+		r = seccomp_export_bpf(f->args, args_fd);
+	return r < 0 ? moat_fail_errno(err, -r, "sentry filter: exporting the BPF programs") : 0;
+}
+
+enum sentry_emulate_mode sentry_filter_mode(const struct sentry_filter *f)
+{
+	return f->mode;
+}
+
 void sentry_filter_free(struct sentry_filter *f)
 {
 	if (!f)

@@ -64,6 +64,13 @@ int sentry_filter_build(enum sentry_emulate_mode mode, struct sentry_filter **ou
  * the table filter loaded without the argument filter: abandon the process. */
 int sentry_filter_load(struct sentry_filter *f, int *notify_fd, struct moat_err *err);
 
+/* Write the two generated BPF programs (raw struct sock_filter arrays) to
+ * table_fd and args_fd, for sentry_bpf (bpf_cache.h). */
+int sentry_filter_export(struct sentry_filter *f, int table_fd, int args_fd, struct moat_err *err);
+
+/* The mode a filter was built in. */
+enum sentry_emulate_mode sentry_filter_mode(const struct sentry_filter *f);
+
 void sentry_filter_free(struct sentry_filter *f);
 
 #endif

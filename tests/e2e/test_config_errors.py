@@ -107,7 +107,7 @@ def test_unknown_filesystem_type(moat, bundle):
 
 def test_invalid_container_id(moat, bundle):
     b, _, _ = bundle()
-    for bad in ["../escape", "a/b", "..", "with space"]:
+    for bad in ["../escape", "a/b", "..", "with space", ".cache"]:
         r = moat.cmd("create", "-b", b, bad)
         assert r.returncode == 1 and "invalid container id" in r.stderr
 
