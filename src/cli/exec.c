@@ -29,6 +29,7 @@
 #include "linux/process.h"
 #include "linux/seccomp.h"
 #include "sentry/attach.h"
+#include "util/fault.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/sync.h"
@@ -500,6 +501,7 @@ int cmd_exec(struct moat_globals *g, int argc, char **argv, struct moat_err *err
 		goto out;
 	}
 	pid = m.code;
+	fault_point("exec:spawned");
 	close(pidfd);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0) {
@@ -508,6 +510,7 @@ int cmd_exec(struct moat_globals *g, int argc, char **argv, struct moat_err *err
 	}
 	if (st->cgroup && *st->cgroup && (r = cgroups_enter(st->cgroup, pid, err)) < 0)
 		goto out;
+	fault_point("exec:cgroup");
 	sync_send(sv[0], SYNC_GO, 0, NULL, -1);
 	if (p->terminal) {
 		if ((r = sync_expect(sv[0], SYNC_PTY, &master, err)) < 0)
@@ -540,6 +543,7 @@ int cmd_exec(struct moat_globals *g, int argc, char **argv, struct moat_err *err
 					 : moat_fail(err, EPROTO, "exec: unexpected message %u", m.type);
 		goto out;
 	}
+	fault_point("exec:ready");
 	if (x.pid_file && (r = container_write_pid_file(x.pid_file, pid, err)) < 0)
 		goto out;
 	if (x.detach) {

@@ -20,6 +20,7 @@
 #include "linux/console.h"
 #include "linux/hooks.h"
 #include "linux/init_ctx.h"
+#include "util/fault.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/sync.h"
@@ -160,6 +161,7 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 		sentry_attach_free(sentry);
 		return r;
 	}
+	fault_point("create:claimed");
 	/* From here on every failure undoes what was made: the `fail` path. */
 	struct container_state *st = calloc(1, sizeof(*st));
 	struct ns_join *joins = NULL;
@@ -235,9 +237,11 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 	st->creating = true;
 	if ((r = state_save(o->root, st, err)) < 0)
 		goto fail;
+	fault_point("create:state-saved");
 	if ((r = cgroups_create_for_self(st->cgroup, spec->resources, o->rootless, &join, err)) < 0)
 		goto fail;
 	cgroup_made = true;
+	fault_point("create:cgroup");
 	struct init_ctx ctx = {.spec = spec,
 			       .opts = o,
 			       .sync = sv[1],
@@ -282,6 +286,7 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 	st->starttime = proc_starttime(pid, NULL);
 	cgroups_join_free(join);
 	join = NULL;
+	fault_point("create:cloned");
 	if ((r = sync_send(sv[0], SYNC_GO, pid, NULL, -1)) < 0) {
 		r = moat_fail_errno(err, -r, "signal container init");
 		goto fail;
@@ -332,6 +337,7 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 				close(fd);
 			if (r < 0)
 				goto fail;
+			fault_point("create:sentry");
 			continue;
 		}
 		if (m.type == SYNC_SECCOMP_FD) {
@@ -350,11 +356,13 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 		r = moat_fail(err, EPROTO, "unexpected message %u from container init", m.type);
 		goto fail;
 	}
+	fault_point("create:ready");
 	if (interrupted(&r, err))
 		goto fail;
 	st->creating = false;
 	if ((r = state_save(o->root, st, err)) < 0)
 		goto fail;
+	fault_point("create:saved");
 	if (o->pid_file && (r = container_write_pid_file(o->pid_file, pid, err)) < 0)
 		goto fail;
 	close(sv[0]);
@@ -418,6 +426,7 @@ int container_start(const char *root, struct container_state *st, struct moat_er
 			return moat_fail(err, ESRCH, "container %s: its init is gone", st->id);
 		return moat_fail_errno(err, errno, "open exec fifo");
 	}
+	fault_point("start:opened");
 	/* whoever unlinks the fifo first owns the start */
 	if (unlink(path) < 0) {
 		int e = errno;
@@ -426,9 +435,11 @@ int container_start(const char *root, struct container_state *st, struct moat_er
 			return moat_fail(err, EINVAL, "container %s is already started", st->id);
 		return moat_fail_errno(err, e, "remove exec fifo");
 	}
+	fault_point("start:unlinked");
 	ssize_t w = write(fd, "0", 1);
 	int e = errno;
 	close(fd);
+	fault_point("start:released");
 	if (w != 1)
 		return moat_fail_errno(err, e, "release container init");
 	if (st->hooks) {
@@ -476,6 +487,7 @@ int container_destroy(const char *root, struct container_state *st, bool force, 
 		if (pidfd >= 0)
 			close(pidfd);
 	}
+	fault_point("delete:killed");
 	/* processes may remain without a pid namespace; none may outlive the container */
 	kill_all(st, SIGKILL);
 	int r = 0;
@@ -495,6 +507,7 @@ int container_destroy(const char *root, struct container_state *st, bool force, 
 			log_warn("%s", e3.msg);
 		spec_hooks_free(hooks, n);
 	}
+	fault_point("delete:cgroup");
 	if (r < 0)
 		return r;
 	int q = state_remove(root, st->id);
