@@ -69,6 +69,9 @@ int cli_sandbox_for(const struct moat_globals *g, const struct oci_spec *spec, e
 struct container_opts;
 int cli_parse_create_opts(int argc, char **argv, const char *cmd, bool with_detach, struct container_opts *o,
 			  const char **bundle, bool *detach, bool *keep, struct moat_err *err);
+/* Load the bundle's config and settle the sandbox level into o (create, run). */
+int cli_prepare_container(struct moat_globals *g, struct container_opts *o, const char *bundle,
+			  struct oci_spec **spec, struct moat_err *err);
 /* Print usage of a command on stderr and fail with EINVAL. */
 int cli_usage(struct moat_err *err, const char *cmd, const char *usage);
 

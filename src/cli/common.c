@@ -177,3 +177,20 @@ int cli_parse_create_opts(int argc, char **argv, const char *cmd, bool with_deta
 	}
 	return cli_one_id(argc, argv, optind, cmd, &o->id, err);
 }
+
+int cli_prepare_container(struct moat_globals *g, struct container_opts *o, const char *bundle,
+			  struct oci_spec **spec, struct moat_err *err)
+{
+	int r = spec_load(bundle, spec, err);
+	if (r < 0)
+		return r;
+	enum sandbox_level level;
+	if ((r = cli_sandbox_for(g, *spec, &level, err)) < 0) {
+		spec_free(*spec);
+		*spec = NULL;
+		return r;
+	}
+	o->sandbox = cli_sandbox_name(level);
+	o->audit = g->audit;
+	return 0;
+}

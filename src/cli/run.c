@@ -18,13 +18,8 @@ int cmd_run(struct moat_globals *g, int argc, char **argv, struct moat_err *err)
 	if (r < 0)
 		return r;
 	struct oci_spec *spec;
-	if ((r = spec_load(bundle, &spec, err)) < 0)
+	if ((r = cli_prepare_container(g, &o, bundle, &spec, err)) < 0)
 		return r;
-	enum sandbox_level level;
-	if ((r = cli_sandbox_for(g, spec, &level, err)) < 0)
-		goto out;
-	o.sandbox = cli_sandbox_name(level);
-	o.audit = g->audit;
 	if (!spec->process) {
 		r = moat_fail(err, EINVAL, "run: config.json has no process to run");
 		goto out;

@@ -138,3 +138,20 @@ void cg_stat_keyed(json_t *o, const char *key, const char *buf, const char *name
 		}
 	}
 }
+
+/* cpuset.cpus/mems and pids.max have the same names and formats in v1 and v2. */
+int cg_apply_cpuset(int fd, const struct cg_res *r, struct moat_err *err)
+{
+	int rc = 0;
+	if (r->cpus && (rc = cg_write(fd, "cpuset.cpus", r->cpus, RES ".cpu.cpus", err)) < 0)
+		return rc;
+	if (r->mems && (rc = cg_write(fd, "cpuset.mems", r->mems, RES ".cpu.mems", err)) < 0)
+		return rc;
+	return 0;
+}
+
+int cg_apply_pids(int fd, const struct cg_res *r, struct moat_err *err)
+{
+	char buf[32];
+	return cg_write(fd, "pids.max", cg_max_str(r->pids_limit.v, buf), RES ".pids.limit", err);
+}

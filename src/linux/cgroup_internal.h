@@ -43,6 +43,8 @@ const char *cg_ctrl_v2_name(unsigned bit);
 
 #define CG_MAX_HIER 16
 #define CG_PATH 512
+/* Errors name the field: RES ".memory.limit". */
+#define RES "linux.resources"
 
 struct cg_hier {
 	char mnt[CG_PATH]; /* mount point: the hierarchy's root */
@@ -167,6 +169,9 @@ int cg_open_w(int dirfd, const char *file, const char *field, struct moat_err *e
 int cg_write_fd(int fd, const char *file, const char *val, const char *field, struct moat_err *err);
 /* "max" for negative values (unlimited), else the number; in buf, returned. */
 const char *cg_max_str(int64_t v, char buf[32]);
+/* Controllers whose files are the same in v1 and v2. */
+int cg_apply_cpuset(int fd, const struct cg_res *r, struct moat_err *err);
+int cg_apply_pids(int fd, const struct cg_res *r, struct moat_err *err);
 /* A number file: "max" is UINT64_MAX. */
 int cg_read_u64(int dirfd, const char *file, uint64_t *out, struct moat_err *err);
 /* The controllers r asks something of (device rules and the unified map excepted). */

@@ -11,7 +11,6 @@
 
 #include "util/json.h"
 
-#define RES "linux.resources"
 
 /* An int64 limit where -1 is unlimited and 0 unset. */
 static int opt_limit(json_t *o, const char *key, const char *where, struct cg_i64 *out, struct moat_err *err)

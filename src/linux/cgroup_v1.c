@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define RES "linux.resources"
 
 /* A write of a limit where -1 (unlimited) is also what a missing file means:
  * no swap accounting, no kernel memory accounting. */
@@ -118,22 +117,6 @@ static int v1_cpu(int fd, const struct cg_res *r, struct moat_err *err)
 	    (rc = cg_writef(fd, "cpu.idle", RES ".cpu.idle", err, "%" PRId64, r->cpu_idle.v)) < 0)
 		return rc;
 	return 0;
-}
-
-static int v1_cpuset(int fd, const struct cg_res *r, struct moat_err *err)
-{
-	int rc = 0;
-	if (r->cpus && (rc = cg_write(fd, "cpuset.cpus", r->cpus, RES ".cpu.cpus", err)) < 0)
-		return rc;
-	if (r->mems && (rc = cg_write(fd, "cpuset.mems", r->mems, RES ".cpu.mems", err)) < 0)
-		return rc;
-	return 0;
-}
-
-static int v1_pids(int fd, const struct cg_res *r, struct moat_err *err)
-{
-	char buf[32];
-	return cg_write(fd, "pids.max", cg_max_str(r->pids_limit.v, buf), RES ".pids.limit", err);
 }
 
 /* Open file, or alt (BFQ's spelling) when the kernel has only that. */
@@ -321,8 +304,8 @@ int cg_v1_apply(const struct cg_layout *l, const int *fds, const struct cg_res *
 		unsigned ctrl;
 		int (*apply)(int fd, const struct cg_res *r, struct moat_err *err);
 	} groups[] = {
-		{CG_CPUSET, v1_cpuset}, {CG_DEVICES, v1_devices}, {CG_MEMORY, v1_memory},    {CG_CPU, v1_cpu},
-		{CG_PIDS, v1_pids},     {CG_BLKIO, v1_blkio},     {CG_HUGETLB, v1_hugetlb},  {CG_NET_CLS, v1_classid},
+		{CG_CPUSET, cg_apply_cpuset}, {CG_DEVICES, v1_devices}, {CG_MEMORY, v1_memory},    {CG_CPU, v1_cpu},
+		{CG_PIDS, cg_apply_pids},     {CG_BLKIO, v1_blkio},     {CG_HUGETLB, v1_hugetlb},  {CG_NET_CLS, v1_classid},
 		{CG_NET_PRIO, v1_prio}, {CG_RDMA, v1_rdma},
 	};
 	unsigned asked = cg_res_ctrls(r);

@@ -16,7 +16,6 @@
 
 #include "util/fs.h"
 
-#define RES "linux.resources"
 
 /* Enabling ------------------------------------------------------------------ */
 
@@ -177,22 +176,6 @@ static int v2_cpu(int fd, const struct cg_res *r, struct moat_err *err)
 	return 0;
 }
 
-static int v2_cpuset(int fd, const struct cg_res *r, struct moat_err *err)
-{
-	int rc = 0;
-	if (r->cpus && (rc = cg_write(fd, "cpuset.cpus", r->cpus, RES ".cpu.cpus", err)) < 0)
-		return rc;
-	if (r->mems && (rc = cg_write(fd, "cpuset.mems", r->mems, RES ".cpu.mems", err)) < 0)
-		return rc;
-	return 0;
-}
-
-static int v2_pids(int fd, const struct cg_res *r, struct moat_err *err)
-{
-	char buf[32];
-	return cg_write(fd, "pids.max", cg_max_str(r->pids_limit.v, buf), RES ".pids.limit", err);
-}
-
 static int v2_io(int fd, const struct cg_res *r, struct moat_err *err)
 {
 	int rc;
@@ -313,7 +296,7 @@ int cg_v2_apply(int dirfd, const struct cg_res *r, unsigned handled, bool update
 		unsigned ctrl;
 		int (*apply)(int fd, const struct cg_res *r, struct moat_err *err);
 	} groups[] = {
-		{CG_CPUSET, v2_cpuset}, {CG_MEMORY, v2_memory},   {CG_CPU, v2_cpu},   {CG_PIDS, v2_pids},
+		{CG_CPUSET, cg_apply_cpuset}, {CG_MEMORY, v2_memory},   {CG_CPU, v2_cpu},   {CG_PIDS, cg_apply_pids},
 		{CG_BLKIO, v2_io},      {CG_HUGETLB, v2_hugetlb}, {CG_RDMA, v2_rdma},
 	};
 	unsigned asked = cg_res_ctrls(r) & handled;

@@ -90,6 +90,21 @@ static int wait_for_start(int fifo, struct moat_err *err)
 	}
 }
 
+/* Load the config's seccomp profile; a notify listener goes to the runtime,
+ * which passes it on to listenerPath. */
+static int load_profile(struct init_ctx *c, struct moat_err *err)
+{
+	int nfd = -1;
+	int r = seccomp_profile_load(c->seccomp, &nfd, err);
+	if (r < 0 || nfd < 0)
+		return r;
+	r = sync_send(c->sync, SYNC_SECCOMP_FD, 0, NULL, nfd);
+	close(nfd);
+	if (r < 0)
+		return moat_fail_errno(err, -r, "send the seccomp listener to the runtime");
+	return sync_expect(c->sync, SYNC_SECCOMP_DONE, NULL, err);
+}
+
 static int setup(struct init_ctx *c, pid_t *host_pid, char **exec_path, struct moat_err *err)
 {
 	const struct oci_spec *spec = c->spec;
@@ -161,17 +176,8 @@ static int setup(struct init_ctx *c, pid_t *host_pid, char **exec_path, struct m
 	    errno != ENOSYS && errno != EPERM && errno != EACCES)
 		return moat_fail_errno(err, errno, "join a new session keyring");
 	bool seccomp_early = c->seccomp && (!p->no_new_privileges || seccomp_profile_has_notify(c->seccomp));
-	if (seccomp_early && !p->no_new_privileges) {
-		int nfd = -1;
-		if ((r = seccomp_profile_load(c->seccomp, &nfd, err)) < 0)
-			return r;
-		if (nfd >= 0) {
-			sync_send(c->sync, SYNC_SECCOMP_FD, 0, NULL, nfd);
-			close(nfd);
-			if ((r = sync_expect(c->sync, SYNC_SECCOMP_DONE, NULL, err)) < 0)
-				return r;
-		}
-	}
+	if (seccomp_early && !p->no_new_privileges && (r = load_profile(c, err)) < 0)
+		return r;
 	/* Under the sentry from here on: what is left of setup runs under the
 	 * same table as the container's code. */
 	if (c->sentry && (r = sentry_attach_load(c->sentry, c->sync, err)) < 0)
@@ -183,17 +189,8 @@ static int setup(struct init_ctx *c, pid_t *host_pid, char **exec_path, struct m
 		return r;
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return moat_fail_errno(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
-	if (seccomp_early && p->no_new_privileges) {
-		int nfd = -1;
-		if ((r = seccomp_profile_load(c->seccomp, &nfd, err)) < 0)
-			return r;
-		if (nfd >= 0) {
-			sync_send(c->sync, SYNC_SECCOMP_FD, 0, NULL, nfd);
-			close(nfd);
-			if ((r = sync_expect(c->sync, SYNC_SECCOMP_DONE, NULL, err)) < 0)
-				return r;
-		}
-	}
+	if (seccomp_early && p->no_new_privileges && (r = load_profile(c, err)) < 0)
+		return r;
 	return 0;
 }
 

@@ -15,10 +15,8 @@
 
 #include "sentry/table.h"
 #include "util/fs.h"
+#include "util/kernel_compat.h"
 
-#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
-#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
-#endif
 
 #define MAGIC "moat-sentry-bpf-1"
 

@@ -24,17 +24,12 @@
 
 #include "linux/cgroups.h"
 #include "sentry/call.h"
+#include "sentry/procfs.h"
 #include "sentry/sentry.h"
 #include "sentry/sentry_internal.h"
 #include "sentry/table.h"
 #include "util/fs.h"
-
-#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
-#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
-#endif
-#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
-#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
-#endif
+#include "util/kernel_compat.h"
 
 #define WORKERS 2
 
@@ -169,7 +164,7 @@ static int confine(void)
 		"clock_gettime", "poll", "ppoll", "futex", "mmap", "munmap", "mprotect", "brk", "madvise", "exit",
 		"exit_group", "rt_sigreturn", "rt_sigprocmask", "getpid", "gettid", "sched_yield", "lseek",
 		"restart_syscall", "seccomp", "getrandom", "sigaltstack", "rseq", "set_robust_list", "tgkill",
-		"clock_nanosleep", "nanosleep",
+		"clock_nanosleep", "nanosleep", "fstatfs", "memfd_create", "fcntl",
 	};
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
@@ -186,28 +181,24 @@ static int confine(void)
 	return r;
 }
 
-static int open_cgroup_dirs(struct sentry *s, const char *cgroup)
+/* The container's cgroup directories the handlers read (sysinfo and the
+ * virtual /proc files), opened before the chroot hides the host's tree. */
+static void open_cgroup_dirs(struct sentry *s, const char *cgroup)
 {
-	s->memcg = s->pidscg = -1;
-	if (!cgroup || !*cgroup)
-		return 0;
+	s->memcg = s->pidscg = s->cpucg = s->cpusetcg = -1;
 	enum cgroup_mode mode;
 	struct moat_err e;
-	if (cgroups_mode(&mode, &e) < 0)
-		return 0;
+	if (!cgroup || !*cgroup || cgroups_mode(&mode, &e) < 0)
+		return;
+	s->cg_v2 = mode == CGROUP_MODE_V2;
+	int *dirs[] = {&s->memcg, &s->pidscg, &s->cpucg, &s->cpusetcg};
+	static const char *const v1[] = {"/memory", "/pids", "/cpu", "/cpuset"};
 	char path[4096];
-	if (mode == CGROUP_MODE_V2) {
-		snprintf(path, sizeof(path), "/sys/fs/cgroup%s", cgroup);
-		s->memcg = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		s->pidscg = s->memcg >= 0 ? dup(s->memcg) : -1;
-		s->memcg_v2 = true;
-		return 0;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		/* v2: one directory; v1 and hybrid: one in each controller's hierarchy */
+		snprintf(path, sizeof(path), "/sys/fs/cgroup%s%s", s->cg_v2 ? "" : v1[i], cgroup);
+		*dirs[i] = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	}
-	snprintf(path, sizeof(path), "/sys/fs/cgroup/memory%s", cgroup);
-	s->memcg = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	snprintf(path, sizeof(path), "/sys/fs/cgroup/pids%s", cgroup);
-	s->pidscg = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	return 0;
 }
 
 static bool same_ns(pid_t pid, const char *ns)
@@ -256,6 +247,7 @@ __attribute__((noreturn)) static void sentry_main(const struct sentry_config *cf
 	}
 	s.procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	open_cgroup_dirs(&s, cfg->cgroup);
+	procfs_init(&s);
 	char rootpath[64];
 	snprintf(rootpath, sizeof(rootpath), "/proc/%d/root", cfg->init_pid);
 	int rootfd = open(rootpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
