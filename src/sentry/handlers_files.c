@@ -16,6 +16,7 @@
 
 #include "sentry/call.h"
 #include "sentry/handlers.h"
+#include "sentry/procfs.h"
 #include "sentry/sentry_internal.h"
 
 struct at {
@@ -96,23 +97,27 @@ static void do_open(struct call *c, int dfd, uint64_t path_addr, uint64_t flags,
 {
 	struct at a;
 	int r = at_begin(c, dfd, path_addr, false, !(flags & O_NOFOLLOW), &a);
+	int fd = r;
 	if (r == 0) {
 		struct open_how how = {
 			.flags = flags | O_CLOEXEC,
 			.mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode & 07777 & ~a.umask) : 0,
 			.resolve = resolve,
 		};
-		int fd = (int)syscall(SYS_openat2, a.dirfd, a.path, &how, sizeof(how));
-		if (fd < 0) {
-			r = -errno;
-		} else {
-			c->addfd = fd;
-			c->addfd_flags = (flags & O_CLOEXEC) ? O_CLOEXEC : 0;
-		}
+		fd = (int)syscall(SYS_openat2, a.dirfd, a.path, &how, sizeof(how));
+		if (fd < 0)
+			fd = -errno;
 	}
 	at_end(c, &a);
-	if (r < 0)
-		c->error = -r;
+	/* what the caller gets depends on the file reached, whatever its name */
+	if (fd >= 0)
+		fd = procfs_view(c, fd, (int)flags);
+	if (fd < 0) {
+		c->error = -fd;
+		return;
+	}
+	c->addfd = fd;
+	c->addfd_flags = (flags & O_CLOEXEC) ? O_CLOEXEC : 0;
 }
 
 void handle_open(struct call *c)

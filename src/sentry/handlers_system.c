@@ -14,6 +14,7 @@
 
 #include "sentry/call.h"
 #include "sentry/handlers.h"
+#include "sentry/procfs.h"
 #include "sentry/sentry_internal.h"
 
 void handle_uname(struct call *c)
@@ -41,22 +42,6 @@ void handle_uname(struct call *c)
 		c->error = -r;
 }
 
-static long long read_ll(int dirfd, const char *name)
-{
-	char buf[64];
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if (!strncmp(buf, "max", 3))
-		return -1;
-	return strtoll(buf, NULL, 10);
-}
-
 static long long count_lines(int dirfd, const char *name)
 {
 	char buf[8192];
@@ -80,19 +65,12 @@ void handle_sysinfo(struct call *c)
 		return;
 	}
 	struct sentry *s = c->s;
-	unsigned long long unit = si.mem_unit ? si.mem_unit : 1;
-	unsigned long long total = (unsigned long long)si.totalram * unit;
-	if (s->memcg >= 0) {
-		long long limit = read_ll(s->memcg, s->memcg_v2 ? "memory.max" : "memory.limit_in_bytes");
-		long long usage = read_ll(s->memcg, s->memcg_v2 ? "memory.current" : "memory.usage_in_bytes");
-		if (limit > 0 && (unsigned long long)limit < total)
-			total = (unsigned long long)limit;
-		if (usage >= 0) {
-			si.totalram = total / unit;
-			si.freeram = (usage < (long long)total ? total - (unsigned long long)usage : 0) / unit;
-			si.sharedram = 0;
-			si.bufferram = 0;
-		}
+	unsigned long long unit = si.mem_unit ? si.mem_unit : 1, total, used;
+	if (procfs_memory(s, (unsigned long long)si.totalram * unit, &total, &used)) {
+		si.totalram = total / unit;
+		si.freeram = (total - used) / unit;
+		si.sharedram = 0;
+		si.bufferram = 0;
 		/* swap is the host's business */
 		si.totalswap = 0;
 		si.freeswap = 0;

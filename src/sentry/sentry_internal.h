@@ -9,17 +9,22 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "sentry/procfs.h"
+
 struct sentry {
 	int listener;
 	int procfd;       /* the host's /proc (O_PATH), opened before chroot */
 	int memcg;        /* the container's memory cgroup dir, or -1 */
 	int pidscg;       /* its pids cgroup dir, or -1 */
-	bool memcg_v2;
+	int cpucg;        /* its cpu cgroup dir (the quota), or -1 */
+	int cpusetcg;     /* its cpuset cgroup dir, or -1 */
+	bool cg_v2;       /* those are one cgroup2 directory, else v1 hierarchies' */
+	ino_t procfs_ino[PROCFS_FILES]; /* the files procfs_view serves, by inode */
 	bool privileged;  /* running as root with capabilities to mirror */
 	uint64_t own_caps; /* the effective set between calls: the handlers' needs */
 	bool userns;      /* the container has its own user namespace */
 	pid_t init;
-	struct timespec started; /* CLOCK_BOOTTIME at start: the container's uptime */
+	struct timespec started; /* the container's boot on CLOCK_BOOTTIME: its start, less a time namespace's offset */
 	char release[65];
 	int audit;        /* audit log fd or -1 */
 };

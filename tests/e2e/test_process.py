@@ -198,7 +198,8 @@ def test_time_namespace_offsets(moat, bundle):
         c["linux"]["namespaces"].append({"type": "time"})
         c["linux"]["timeOffsets"] = {"boottime": {"secs": 86400 * 365, "nanosecs": 0}}
     out = run_out(moat, bundle, "cut -d. -f1 /proc/uptime", edit=edit)
-    assert int(out) > 86400 * 365
+    # the sentry counts uptime from the container's start: the offset and a few ms
+    assert int(out) >= 86400 * 365
 
 
 def test_join_existing_namespace_by_path(moat, bundle):
