@@ -138,6 +138,8 @@ static int setup(struct init_ctx *c, pid_t *host_pid, char **exec_path, struct m
 		return moat_fail_errno(err, errno, "unshare namespaces 0x%x", c->unshare_flags);
 	if (spec->time_offsets && (r = ns_write_time_offsets(spec, err)) < 0)
 		return r;
+	if ((spec->ns_new & CLONE_NEWNET) && (r = ns_loopback_up(err)) < 0)
+		return r;
 	if (spec->hostname && *spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
 		return moat_fail_errno(err, errno, "hostname: sethostname");
 	if (spec->domainname && *spec->domainname && setdomainname(spec->domainname, strlen(spec->domainname)) < 0)

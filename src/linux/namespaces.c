@@ -2,6 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,4 +218,23 @@ int ns_write_time_offsets(const struct oci_spec *spec, struct moat_err *err)
 	if (r < 0)
 		return moat_fail_errno(err, -r, "linux.timeOffsets: write timens_offsets");
 	return 0;
+}
+
+int ns_loopback_up(struct moat_err *err)
+{
+	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock < 0)
+		return moat_fail_errno(err, errno, "bring lo up: socket");
+	struct ifreq ifr = {0};
+	strcpy(ifr.ifr_name, "lo");
+	int r = 0;
+	if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
+		r = moat_fail_errno(err, errno, "bring lo up: SIOCGIFFLAGS");
+	else if (!(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(sock, SIOCSIFFLAGS, &ifr) < 0)
+			r = moat_fail_errno(err, errno, "bring lo up: SIOCSIFFLAGS");
+	}
+	close(sock);
+	return r;
 }

@@ -35,6 +35,9 @@ int ns_write_idmaps(pid_t pid, const struct oci_spec *spec, struct moat_err *err
 /* Write /proc/self/timens_offsets from linux.timeOffsets (after unshare(CLONE_NEWTIME)). */
 int ns_write_time_offsets(const struct oci_spec *spec, struct moat_err *err);
 
+/* A new network namespace starts with lo down; containers expect it up (runc does so). */
+int ns_loopback_up(struct moat_err *err);
+
 /* "pid" -> CLONE_NEWPID ... for messages; "unknown" otherwise. */
 const char *ns_name(int type);
 

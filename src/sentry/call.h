@@ -23,6 +23,7 @@ struct call {
 	int addfd;          /* >= 0: inject this fd as the result */
 	unsigned addfd_flags; /* O_CLOEXEC for the injected fd */
 	pid_t nstgid, nspid;  /* the caller's ids inside the container, set by call_creds_take */
+	bool deferred;        /* handed to another thread, which answers (blocking.h) */
 };
 
 /* Read a NUL-terminated string (at most cap-1 bytes) from the caller. 0 or -errno. */

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "sentry/blocking.h"
 #include "sentry/call.h"
 #include "sentry/handlers.h"
 #include "sentry/procfs.h"
@@ -40,6 +41,9 @@ static int rewrite_self(struct call *c, char *path, bool follow_last)
 		{"/dev/stdin", "/proc/%1$d/fd/0"},
 		{"/dev/stdout", "/proc/%1$d/fd/1"},
 		{"/dev/stderr", "/proc/%1$d/fd/2"},
+		/* procfs's own links to self */
+		{"/proc/mounts", "/proc/%1$d/mounts"},
+		{"/proc/net", "/proc/%1$d/net"},
 	};
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
 		size_t n = strlen(links[i].prefix);
@@ -93,22 +97,58 @@ static void at_end(struct call *c, struct at *a)
 		close(a->dirfd);
 }
 
+/* Open without ever waiting on another process: a FIFO (whose open waits for
+ * the other end) is opened non-blocking first, and if it is one and the
+ * caller did not ask for O_NONBLOCK, the pool in blocking.c does the real,
+ * waiting open while this thread goes back to the listener. */
+static int open_or_defer(struct call *c, struct at *a, struct open_how *how, bool cloexec)
+{
+	bool wants_block = !(how->flags & (O_NONBLOCK | O_PATH));
+	struct open_how probe = *how;
+	if (wants_block)
+		probe.flags |= O_NONBLOCK;
+	int fd = (int)syscall(SYS_openat2, a->dirfd, a->path, &probe, sizeof(probe));
+	int e = errno;
+	struct stat st;
+	bool fifo = fd >= 0 ? fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)
+			    /* a writer's non-blocking open fails ENXIO until a reader comes */
+			    : e == ENXIO && (how->flags & O_ACCMODE) != O_RDONLY;
+	if (wants_block && fifo) {
+		if (fd >= 0)
+			close(fd);
+		int dirfd = a->dirfd == AT_FDCWD ? open("/", O_PATH | O_DIRECTORY | O_CLOEXEC) : dup(a->dirfd);
+		if (dirfd < 0)
+			return -errno;
+		int r = blocking_open(c, dirfd, a->path, how, cloexec);
+		if (r < 0)
+			close(dirfd);
+		return r;
+	}
+	if (fd < 0)
+		return -e;
+	if (wants_block && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
 static void do_open(struct call *c, int dfd, uint64_t path_addr, uint64_t flags, uint64_t mode, uint64_t resolve)
 {
 	struct at a;
 	int r = at_begin(c, dfd, path_addr, false, !(flags & O_NOFOLLOW), &a);
 	int fd = r;
-	if (r == 0) {
-		struct open_how how = {
-			.flags = flags | O_CLOEXEC,
-			.mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode & 07777 & ~a.umask) : 0,
-			.resolve = resolve,
-		};
-		fd = (int)syscall(SYS_openat2, a.dirfd, a.path, &how, sizeof(how));
-		if (fd < 0)
-			fd = -errno;
-	}
+	struct open_how how = {
+		.flags = flags | O_CLOEXEC,
+		.mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode & 07777 & ~a.umask) : 0,
+		.resolve = resolve,
+	};
+	if (r == 0)
+		fd = open_or_defer(c, &a, &how, flags & O_CLOEXEC);
 	at_end(c, &a);
+	if (c->deferred)
+		return;
 	/* what the caller gets depends on the file reached, whatever its name */
 	if (fd >= 0)
 		fd = procfs_view(c, fd, (int)flags);

@@ -29,6 +29,10 @@ struct sentry {
 	int audit;        /* audit log fd or -1 */
 };
 
+struct call;
+/* Answer a call: the injected fd, or the value and errno. */
+void sentry_answer(struct sentry *s, struct call *c);
+
 /* Audit one call class: rate-limited JSON line. */
 void sentry_audit(struct sentry *s, const char *what, int nr, pid_t tid, int result);
 

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "linux/cgroups.h"
+#include "sentry/blocking.h"
 #include "sentry/call.h"
 #include "sentry/procfs.h"
 #include "sentry/sentry.h"
@@ -47,7 +48,7 @@ static void report(int fd, const char *msg)
 	}
 }
 
-static void answer(struct sentry *s, struct call *c)
+void sentry_answer(struct sentry *s, struct call *c)
 {
 	if (c->addfd >= 0) {
 		struct seccomp_notif_addfd a = {
@@ -117,7 +118,8 @@ static void *worker(void *arg)
 		}
 		fn(&c);
 		sentry_audit(s, "emulate", req->data.nr, c.tid, c.error);
-		answer(s, &c);
+		if (!c.deferred)
+			sentry_answer(s, &c);
 	}
 	free(req);
 	return NULL;
@@ -164,7 +166,7 @@ static int confine(void)
 		"clock_gettime", "poll", "ppoll", "futex", "mmap", "munmap", "mprotect", "brk", "madvise", "exit",
 		"exit_group", "rt_sigreturn", "rt_sigprocmask", "getpid", "gettid", "sched_yield", "lseek",
 		"restart_syscall", "seccomp", "getrandom", "sigaltstack", "rseq", "set_robust_list", "tgkill",
-		"clock_nanosleep", "nanosleep", "fstatfs", "memfd_create", "fcntl",
+		"clock_nanosleep", "nanosleep", "dup", "fstatfs", "memfd_create", "fcntl",
 	};
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
@@ -292,6 +294,11 @@ __attribute__((noreturn)) static void sentry_main(const struct sentry_config *cf
 			report(ready, msg);
 			_exit(1);
 		}
+	if ((r = blocking_init(&s)) < 0) {
+		snprintf(msg, sizeof(msg), "sentry: start the pool for blocking calls: %s", strerror(-r));
+		report(ready, msg);
+		_exit(1);
+	}
 	pthread_barrier_wait(&started);
 	if ((r = confine()) < 0) {
 		snprintf(msg, sizeof(msg), "sentry: load its own seccomp filter: %s", strerror(-r));
@@ -302,8 +309,12 @@ __attribute__((noreturn)) static void sentry_main(const struct sentry_config *cf
 	/* Serve until the container is gone: the listener hangs up when no
 	 * filtered task is left. */
 	struct pollfd p = {.fd = s.listener, .events = 0};
-	while (poll(&p, 1, -1) < 0 && errno == EINTR)
-		;
+	for (;;) {
+		int n = poll(&p, 1, blocking_busy() ? 200 : -1);
+		if (n > 0)
+			break;
+		blocking_watch(&s);
+	}
 	syscall(SYS_exit_group, 0);
 	__builtin_unreachable();
 }
