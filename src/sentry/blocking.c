@@ -34,6 +34,7 @@ static struct job jobs[POOL];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work = PTHREAD_COND_INITIALIZER;
 static int active;
+static int started; /* pool threads running: all must be before the sentry confines itself */
 
 static void interrupted(int sig)
 {
@@ -67,6 +68,10 @@ static void serve(struct sentry *s, struct job *j)
 static void *pool_thread(void *arg)
 {
 	struct sentry *s = arg;
+	pthread_mutex_lock(&lock);
+	started++;
+	pthread_cond_broadcast(&work);
+	pthread_mutex_unlock(&lock);
 	for (;;) {
 		pthread_mutex_lock(&lock);
 		struct job *j = NULL;
@@ -103,6 +108,12 @@ int blocking_init(struct sentry *s)
 		if (r)
 			return -r;
 	}
+	/* thread start-up makes its own calls (libc, sanitizers): let it finish
+	 * before the sentry's filter is loaded over the threads */
+	pthread_mutex_lock(&lock);
+	while (started < POOL)
+		pthread_cond_wait(&work, &lock);
+	pthread_mutex_unlock(&lock);
 	return 0;
 }
 
