@@ -29,6 +29,7 @@
 #include "linux/cgroups.h"
 #include "util/fs.h"
 #include "util/kernel_compat.h"
+#include "vm/vm.h"
 
 
 /* The report: a JSON object of sections, and the same facts as text lines. */
@@ -398,7 +399,7 @@ static void probe_syscalls(struct report *r)
 }
 
 struct vm_facts {
-	bool kvm, qemu, vsock;
+	bool kvm, qemu, kernel;
 	char qemu_name[128]; /* qemu-system-<arch> */
 };
 
@@ -437,8 +438,15 @@ static void probe_vm(struct report *r, const struct utsname *u, struct vm_facts 
 	else
 		feature(r, sec, "qemu", false, "%s not in PATH", name);
 
+	struct vm_boot boot;
+	struct moat_err kerr;
+	vm->kernel = vm_find_kernel(&boot, &kerr) == 0;
+	if (vm->kernel)
+		feature(r, sec, "guest_kernel", true, "%s", boot.kernel);
+	else
+		feature(r, sec, "guest_kernel", false, "%s", kerr.msg);
+
 	fd = open("/dev/vhost-vsock", O_RDWR | O_CLOEXEC);
-	vm->vsock = fd >= 0;
 	if (fd < 0) {
 		feature(r, sec, "vhost_vsock", false, "open /dev/vhost-vsock: %s", strerror(errno));
 		return;
@@ -540,9 +548,17 @@ int cmd_check(struct moat_globals *g, int argc, char **argv, struct moat_err *er
 	else
 		level(&r, "sentry", true, NULL, "ready (the default)%s",
 		      wake ? "" : "; emulated calls will be slow: no SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (Linux 6.6+)");
-	level(&r, "vm", false, json_pack("{s:s}", "accelerator", vm.kvm ? "kvm" : "tcg"),
-	      "not built yet (issue 8); would use %s%s%s%s", vm.kvm ? "KVM" : "TCG (software emulation: no usable /dev/kvm)",
-	      vm.qemu ? "" : "; needs ", vm.qemu ? "" : vm.qemu_name, vm.vsock ? "" : "; needs /dev/vhost-vsock");
+	/* the agent's channel is a serial port: vhost-vsock is not needed */
+	const char *forced = getenv("MOAT_VM_ACCEL");
+	bool tcg = !vm.kvm || (forced && !strcmp(forced, "tcg"));
+	if (vm.qemu && vm.kernel)
+		level(&r, "vm", true, json_pack("{s:s}", "accelerator", tcg ? "tcg" : "kvm"),
+		      "ready for `run` in the foreground; %s",
+		      tcg ? "TCG (software emulation: seconds per boot)" : "KVM (MOAT_VM_ACCEL=tcg forces TCG)");
+	else
+		level(&r, "vm", false, json_pack("{s:s}", "accelerator", tcg ? "tcg" : "kvm"), "not ready: needs %s%s%s",
+		      vm.qemu ? "" : vm.qemu_name, vm.qemu || vm.kernel ? "" : " and ",
+		      vm.kernel ? "" : "a guest kernel, /boot/vmlinuz-* (linux-image-amd64)");
 
 	if (!strcmp(format, "json")) {
 		char *text = json_dumps(r.root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

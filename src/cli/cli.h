@@ -60,8 +60,7 @@ const char *cli_sandbox_name(enum sandbox_level l);
 /* A signal name (KILL, SIGKILL) or number. */
 int cli_parse_signal(const char *s, int *sig, struct moat_err *err);
 /* The sandbox level of a container: the annotation run.moat.sandbox, else
- * --sandbox, else the default, sentry.  Levels not built yet fail with a
- * clear error. */
+ * --sandbox, else the default, sentry. */
 struct oci_spec;
 int cli_sandbox_for(const struct moat_globals *g, const struct oci_spec *spec, enum sandbox_level *out,
 		    struct moat_err *err);

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "linux/container.h"
 #include "oci/spec.h"
+#include "vm/vm.h"
 
 int cli_usage(struct moat_err *err, const char *cmd, const char *usage)
 {
@@ -27,7 +28,19 @@ int cli_one_id(int argc, char **argv, int optind_, const char *cmd, const char *
 
 int cli_load(struct moat_globals *g, const char *id, struct container_state **st, struct moat_err *err)
 {
-	return state_load(g->root, id, st, err);
+	int r = state_load(g->root, id, st, err);
+	if (r < 0 || strcmp((*st)->sandbox ? (*st)->sandbox : "", "vm"))
+		return r;
+	/* a vm container exists only while its `moat run` does: a state
+	 * directory whose QEMU is gone is what a killed `moat run` left */
+	bool alive = state_pid_alive(*st);
+	state_free(*st);
+	*st = NULL;
+	if (!alive) {
+		state_remove(g->root, id);
+		return moat_fail(err, ENOENT, "container %s does not exist", id);
+	}
+	return moat_fail(err, EOPNOTSUPP, "container %s: %s", id, VM_FOREGROUND_ONLY);
 }
 
 bool cli_rootless(const struct moat_globals *g)
@@ -100,15 +113,6 @@ int cli_sandbox_for(const struct moat_globals *g, const struct oci_spec *spec, e
 	const char *a = spec_annotation(spec, "run.moat.sandbox");
 	if (a && cli_parse_sandbox(a, &l, err) < 0)
 		return moat_err_prefix(err, "annotations.run.moat.sandbox");
-	switch (l) {
-	case SANDBOX_NONE:
-		break;
-	case SANDBOX_SENTRY:
-		break;
-	case SANDBOX_VM:
-		return moat_fail(err, EOPNOTSUPP, "sandbox level 'vm' is not built yet in this version of moat; "
-						  "use --sandbox=none");
-	}
 	*out = l;
 	return 0;
 }

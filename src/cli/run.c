@@ -3,11 +3,13 @@
  * unless --keep. */
 #include <signal.h>
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "linux/container.h"
 #include "util/log.h"
+#include "vm/vm.h"
 
 int cmd_run(struct moat_globals *g, int argc, char **argv, struct moat_err *err)
 {
@@ -20,6 +22,16 @@ int cmd_run(struct moat_globals *g, int argc, char **argv, struct moat_err *err)
 	struct oci_spec *spec;
 	if ((r = cli_prepare_container(g, &o, bundle, &spec, err)) < 0)
 		return r;
+	if (!strcmp(o.sandbox, "vm")) {
+		/* the VM lives exactly as long as this command: nothing to detach
+		 * from, keep, or hand a pid file or console to */
+		if (detach || keep || o.pid_file || o.console_socket || o.preserve_fds)
+			r = moat_fail(err, EOPNOTSUPP, "run: %s (without --detach, --keep, --pid-file, "
+						       "--console-socket or --preserve-fds)", VM_FOREGROUND_ONLY);
+		else
+			r = vm_run(g->root, o.id, spec, err);
+		goto out;
+	}
 	if (!spec->process) {
 		r = moat_fail(err, EINVAL, "run: config.json has no process to run");
 		goto out;
