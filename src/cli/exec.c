@@ -219,6 +219,8 @@ __attribute__((noreturn)) static void exec_child(const struct exec_child_args *a
 			goto fail;
 		sync_send(sync, SYNC_PTY, 0, NULL, master);
 		close(master);
+	} else if ((r = console_detach(&err)) < 0) {
+		goto fail;
 	}
 	if ((r = process_apply_pre_user(p, spec->personality, &err)) < 0)
 		goto fail;
@@ -428,6 +430,8 @@ int cmd_exec(struct moat_globals *g, int argc, char **argv, struct moat_err *err
 	}
 	char cache_dir[4096];
 	snprintf(cache_dir, sizeof(cache_dir), "%s/.cache", g->root);
+	if (st->sandbox && !strcmp(st->sandbox, "sentry") && (r = sentry_check_preserved_fds(x.preserve_fds, err)) < 0)
+		goto out;
 	if (st->sandbox && !strcmp(st->sandbox, "sentry") && (r = sentry_attach_prepare(g->audit || spec_annotation(spec, "run.moat.audit"), cache_dir, &sentry,
 				       err)) < 0)
 		goto out;

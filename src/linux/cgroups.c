@@ -617,3 +617,23 @@ int cgroups_stats(const char *path, json_t **out, struct moat_err *err)
 	*out = o;
 	return 0;
 }
+
+int cgroups_join_devices(const char *path, struct moat_err *err)
+{
+	const struct cg_layout *l;
+	int r = cg_layout(&l, err);
+	if (r < 0 || (r = check_path(path, err)) < 0)
+		return r;
+	int i = cg_v1_index(l, CG_DEVICES);
+	if (i < 0)
+		return -EOPNOTSUPP;
+	char tasks[PATH_MAX];
+	snprintf(tasks, sizeof(tasks), "%s%s/tasks", l->v1[i].mnt, path);
+	int fd = open(tasks, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return moat_fail_errno(err, errno, "join the devices cgroup: open %s", tasks);
+	/* "0" in tasks: the calling thread only; threads made afterwards follow */
+	r = write(fd, "0", 1) == 1 ? 0 : moat_fail_errno(err, errno, "join the devices cgroup: write %s", tasks);
+	close(fd);
+	return r;
+}

@@ -47,6 +47,11 @@ int cgroups_create_for_self(const char *path, json_t *resources, bool rootless, 
 int cgroups_join_self(struct cgroup_join *join, struct moat_err *err);
 void cgroups_join_free(struct cgroup_join *join);
 
+/* Move the calling thread into the container's v1 devices cgroup only, so
+ * device opens it makes on the container's behalf meet the container's device
+ * rules (the sentry).  -EOPNOTSUPP without a v1 devices hierarchy. */
+int cgroups_join_devices(const char *path, struct moat_err *err);
+
 /* Move pid into the existing cgroup (exec). */
 int cgroups_enter(const char *path, pid_t pid, struct moat_err *err);
 

@@ -73,6 +73,13 @@ int console_setup(unsigned rows, unsigned cols, int *master, struct moat_err *er
 	return 0;
 }
 
+int console_detach(struct moat_err *err)
+{
+	if (setsid() < 0 && errno != EPERM)
+		return moat_fail_errno(err, errno, "setsid");
+	return 0;
+}
+
 int console_send(const char *path, int master, struct moat_err *err)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};

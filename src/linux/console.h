@@ -14,6 +14,11 @@
  * exists or can be created.  Returns the master in *master. */
 int console_setup(unsigned rows, unsigned cols, int *master, struct moat_err *err);
 
+/* Without a terminal of its own, the process leaves the caller's session:
+ * in it, the caller's terminal would stay its controlling terminal, open to
+ * TIOCSTI (typing into the caller's shell) and to being taken over. */
+int console_detach(struct moat_err *err);
+
 /* Send the master to the unix socket at path. */
 int console_send(const char *path, int master, struct moat_err *err);
 

@@ -152,8 +152,11 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 	char *cgroup = NULL;
 	char cache_dir[4096];
 	snprintf(cache_dir, sizeof(cache_dir), "%s/.cache", o->root);
+	bool sentried = o->sandbox && !strcmp(o->sandbox, "sentry");
+	bool audit = o->audit || spec_annotation(spec, "run.moat.audit");
 	if ((spec->seccomp && (r = seccomp_profile_compile(spec->seccomp, &prof, err)) < 0) ||
-	    (o->sandbox && !strcmp(o->sandbox, "sentry") && (r = sentry_attach_prepare(o->audit || spec_annotation(spec, "run.moat.audit"), cache_dir, &sentry, err)) < 0) ||
+	    (sentried && (r = sentry_check_preserved_fds(o->preserve_fds, err)) < 0) ||
+	    (sentried && (r = sentry_attach_prepare(audit, cache_dir, &sentry, err)) < 0) ||
 	    (r = cgroups_resolve_path(spec->cgroups_path, o->id, o->systemd_cgroup, &cgroup, err)) < 0 ||
 	    (r = state_claim(o->root, o->id, err)) < 0) {
 		free(cgroup);

@@ -171,6 +171,8 @@ static int setup(struct init_ctx *c, pid_t *host_pid, char **exec_path, struct m
 		close(master);
 		if (r < 0)
 			return moat_fail_errno(err, -r, "send pty to runtime");
+	} else if ((r = console_detach(err)) < 0) {
+		return r;
 	}
 	if ((r = process_apply_pre_user(p, spec->personality, err)) < 0)
 		return r;

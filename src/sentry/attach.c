@@ -1,6 +1,8 @@
 #include "sentry/attach.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -73,5 +75,21 @@ int sentry_attach_serve(int sync, int listener, pid_t pid, const char *cgroup, c
 		return r;
 	if ((r = sync_send(sync, SYNC_SENTRY_READY, 0, NULL, -1)) < 0)
 		return moat_fail_errno(err, -r, "sentry: tell the container it is served");
+	return 0;
+}
+
+int sentry_check_preserved_fds(int n, struct moat_err *err)
+{
+	for (int fd = 3; fd < 3 + n; fd++) {
+		struct stat st;
+		int fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fstat(fd, &st) < 0)
+			return moat_fail_errno(err, errno, "--preserve-fds: fd %d", fd);
+		if (S_ISDIR(st.st_mode) || (fl & O_PATH))
+			return moat_fail(err, EPERM, "--preserve-fds: fd %d is a directory or O_PATH fd, which the sentry "
+						     "does not pass into a container (paths relative to it would "
+						     "leave the container's root); use --sandbox=none or a bind mount",
+					 fd);
+	}
 	return 0;
 }

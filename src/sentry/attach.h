@@ -20,6 +20,11 @@ struct sentry_attach;
  * cache_dir: where compiled filters are kept (bpf_cache.h), or NULL. */
 int sentry_attach_prepare(bool audit, const char *cache_dir, struct sentry_attach **out, struct moat_err *err);
 void sentry_attach_free(struct sentry_attach *a);
+
+/* Under the sentry, --preserve-fds may pass files and sockets but not a
+ * directory (or an O_PATH fd): path calls relative to it would start, and
+ * climb with "..", outside the container's root. */
+int sentry_check_preserved_fds(int n, struct moat_err *err);
 int sentry_attach_load(struct sentry_attach *a, int sync, struct moat_err *err);
 /* audit: --audit, else the annotation run.moat.audit; release: the annotation
  * run.moat.kernel-release, else the default.  process: the one served (its

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -97,6 +98,55 @@ static void at_end(struct call *c, struct at *a)
 		close(a->dirfd);
 }
 
+/* Opens that follow a procfs magic link (the kernel's /proc/<pid>/fd/N,
+ * exe, cwd, root) reach whatever the link points to, in or out of the
+ * container's root: a host file passed in with --preserve-fds, say.  Allowed:
+ * a link as the last component only; fd/N with no more access than that
+ * descriptor has (reopening a read-only host file for writing is refused);
+ * exe, cwd and root read-only.  Anything else through a magic link is ELOOP,
+ * as with RESOLVE_NO_MAGICLINKS. */
+static int magic_link_allowed(struct call *c, struct at *a, const struct open_how *how)
+{
+	(void)c;
+	const char *slash = strrchr(a->path, '/');
+	if (!slash || slash == a->path)
+		return -ELOOP;
+	const char *last = slash + 1;
+	int want = (int)(how->flags & O_ACCMODE);
+	bool writes = want != O_RDONLY || (how->flags & (O_TRUNC | O_CREAT));
+	if (!strcmp(last, "exe") || !strcmp(last, "cwd") || !strcmp(last, "root"))
+		return writes ? -EACCES : 0;
+	char *end;
+	long n = strtol(last, &end, 10);
+	size_t dirlen = (size_t)(slash - a->path);
+	if (*last == '\0' || *end || n < 0 || dirlen < 3 || strncmp(slash - 3, "/fd", 3) != 0)
+		return -ELOOP;
+	/* the descriptor's own access mode, from fdinfo beside it */
+	char info[PATH_MAX];
+	int w = snprintf(info, sizeof(info), "%.*sinfo/%ld", (int)dirlen, a->path, n);
+	if (w < 0 || (size_t)w >= sizeof(info))
+		return -ENAMETOOLONG;
+	int fd = openat(a->dirfd, info, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	char buf[256];
+	ssize_t len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -EACCES;
+	buf[len] = '\0';
+	const char *fl = strstr(buf, "flags:");
+	if (!fl)
+		return -EACCES;
+	int has = (int)(strtol(fl + 6, NULL, 8) & O_ACCMODE);
+	bool can_read = has == O_RDONLY || has == O_RDWR;
+	bool can_write = has == O_WRONLY || has == O_RDWR;
+	if ((want == O_RDONLY && !can_read) || (want == O_WRONLY && !can_write) ||
+	    (want == O_RDWR && !(can_read && can_write)) || ((how->flags & O_TRUNC) && !can_write))
+		return -EACCES;
+	return 0;
+}
+
 /* Open without ever waiting on another process: a FIFO (whose open waits for
  * the other end) is opened non-blocking first, and if it is one and the
  * caller did not ask for O_NONBLOCK, the pool in blocking.c does the real,
@@ -107,8 +157,18 @@ static int open_or_defer(struct call *c, struct at *a, struct open_how *how, boo
 	struct open_how probe = *how;
 	if (wants_block)
 		probe.flags |= O_NONBLOCK;
+	probe.resolve |= RESOLVE_NO_MAGICLINKS;
 	int fd = (int)syscall(SYS_openat2, a->dirfd, a->path, &probe, sizeof(probe));
 	int e = errno;
+	if (fd < 0 && e == ELOOP && !(how->resolve & RESOLVE_NO_MAGICLINKS)) {
+		/* through a magic link: only the ones programs open, within what they grant */
+		int r = magic_link_allowed(c, a, how);
+		if (r < 0)
+			return r;
+		probe.resolve = how->resolve;
+		fd = (int)syscall(SYS_openat2, a->dirfd, a->path, &probe, sizeof(probe));
+		e = errno;
+	}
 	struct stat st;
 	bool fifo = fd >= 0 ? fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)
 			    /* a writer's non-blocking open fails ENXIO until a reader comes */

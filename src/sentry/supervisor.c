@@ -268,6 +268,16 @@ __attribute__((noreturn)) static void sentry_main(const struct sentry_config *cf
 		r = enter_ns(cfg->init_pid, "net", CLONE_NEWNET);
 	if (r == 0 && !same_ns(cfg->init_pid, "ipc"))
 		r = enter_ns(cfg->init_pid, "ipc", CLONE_NEWIPC);
+	/* Device opens the sentry makes for the container must meet the
+	 * container's device rules: on cgroup v1 those belong to the devices
+	 * cgroup of whoever opens, so the sentry joins the container's (and
+	 * only that one: its threads must not count against pids.max). */
+	if (r == 0 && s.privileged && cfg->cgroup && *cfg->cgroup) {
+		struct moat_err e;
+		int q = cgroups_join_devices(cfg->cgroup, &e);
+		if (q < 0 && q != -EOPNOTSUPP)
+			r = q;
+	}
 	/* every path the sentry resolves is the container's */
 	if (r == 0 && (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0))
 		r = -errno;
