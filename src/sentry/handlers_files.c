@@ -147,35 +147,27 @@ static int magic_link_allowed(struct call *c, struct at *a, const struct open_ho
 	return 0;
 }
 
-/* Open without ever waiting on another process: a FIFO (whose open waits for
- * the other end) is opened non-blocking first, and if it is one and the
- * caller did not ask for O_NONBLOCK, the pool in blocking.c does the real,
- * waiting open while this thread goes back to the listener. */
+/* Open without ever waiting on another process: a FIFO's open waits for
+ * the other end, so when the caller did not ask for O_NONBLOCK the pool in
+ * blocking.c does that open while this thread goes back to the listener.
+ * The check is a stat, not a trial open: an open, even non-blocking, would
+ * count as a reader or writer and release the other end too early.  (A path
+ * swapped to a FIFO between the two only stalls its own container.) */
 static int open_or_defer(struct call *c, struct at *a, struct open_how *how, bool cloexec)
 {
-	bool wants_block = !(how->flags & (O_NONBLOCK | O_PATH));
-	struct open_how probe = *how;
-	if (wants_block)
-		probe.flags |= O_NONBLOCK;
-	probe.resolve |= RESOLVE_NO_MAGICLINKS;
-	int fd = (int)syscall(SYS_openat2, a->dirfd, a->path, &probe, sizeof(probe));
-	int e = errno;
-	if (fd < 0 && e == ELOOP && !(how->resolve & RESOLVE_NO_MAGICLINKS)) {
-		/* through a magic link: only the ones programs open, within what they grant */
-		int r = magic_link_allowed(c, a, how);
-		if (r < 0)
-			return r;
-		probe.resolve = how->resolve;
-		fd = (int)syscall(SYS_openat2, a->dirfd, a->path, &probe, sizeof(probe));
-		e = errno;
-	}
 	struct stat st;
-	bool fifo = fd >= 0 ? fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)
-			    /* a writer's non-blocking open fails ENXIO until a reader comes */
-			    : e == ENXIO && (how->flags & O_ACCMODE) != O_RDONLY;
-	if (wants_block && fifo) {
-		if (fd >= 0)
-			close(fd);
+	if (!(how->flags & (O_NONBLOCK | O_PATH)) &&
+	    fstatat(a->dirfd, a->path, &st, (how->flags & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0) == 0 &&
+	    S_ISFIFO(st.st_mode)) {
+		struct open_how path_only = {.flags = O_PATH | O_CLOEXEC, .resolve = how->resolve | RESOLVE_NO_MAGICLINKS};
+		int pfd = (int)syscall(SYS_openat2, a->dirfd, a->path, &path_only, sizeof(path_only));
+		if (pfd >= 0)
+			close(pfd);
+		else if (errno == ELOOP && !(how->resolve & RESOLVE_NO_MAGICLINKS)) {
+			int r = magic_link_allowed(c, a, how);
+			if (r < 0)
+				return r;
+		}
 		int dirfd = a->dirfd == AT_FDCWD ? open("/", O_PATH | O_DIRECTORY | O_CLOEXEC) : dup(a->dirfd);
 		if (dirfd < 0)
 			return -errno;
@@ -184,14 +176,17 @@ static int open_or_defer(struct call *c, struct at *a, struct open_how *how, boo
 			close(dirfd);
 		return r;
 	}
-	if (fd < 0)
-		return -e;
-	if (wants_block && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
-		e = errno;
-		close(fd);
-		return -e;
+	struct open_how first = *how;
+	first.resolve |= RESOLVE_NO_MAGICLINKS;
+	int fd = (int)syscall(SYS_openat2, a->dirfd, a->path, &first, sizeof(first));
+	if (fd < 0 && errno == ELOOP && !(how->resolve & RESOLVE_NO_MAGICLINKS)) {
+		/* through a magic link: only the ones programs open, within what they grant */
+		int r = magic_link_allowed(c, a, how);
+		if (r < 0)
+			return r;
+		fd = (int)syscall(SYS_openat2, a->dirfd, a->path, how, sizeof(*how));
 	}
-	return fd;
+	return fd < 0 ? -errno : fd;
 }
 
 static void do_open(struct call *c, int dfd, uint64_t path_addr, uint64_t flags, uint64_t mode, uint64_t resolve)
