@@ -1,19 +1,31 @@
 /* moat list [--format table|json] [--quiet]: the containers under --root. */
 #include <errno.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 
+/* The user's name from /etc/passwd, else "#uid".  Read directly: moat is a
+ * static binary, and glibc's NSS lookups need shared libraries. */
 static const char *owner_name(uid_t uid, char *buf, size_t cap)
 {
-	struct passwd *pw = getpwuid(uid);
-	if (pw)
-		return pw->pw_name;
 	snprintf(buf, cap, "#%u", uid);
+	FILE *f = fopen("/etc/passwd", "re");
+	if (!f)
+		return buf;
+	char line[1024];
+	while (fgets(line, sizeof(line), f)) {
+		char *name = strtok(line, ":");
+		strtok(NULL, ":");
+		char *id = strtok(NULL, ":");
+		if (name && id && strtoul(id, NULL, 10) == uid) {
+			snprintf(buf, cap, "%s", name);
+			break;
+		}
+	}
+	fclose(f);
 	return buf;
 }
 
@@ -52,7 +64,7 @@ int cmd_list(struct moat_globals *g, int argc, char **argv, struct moat_err *err
 		if (state_load(g->root, *id, &st, &e2) < 0)
 			continue; /* being created or deleted right now */
 		enum container_status s = state_status(g->root, st);
-		char ob[32];
+		char ob[64];
 		if (json) {
 			json_t *o = state_to_oci(st, s);
 			if (o)
