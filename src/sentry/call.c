@@ -107,43 +107,58 @@ static int read_creds(struct call *c, struct creds *cr)
 	buf[n] = '\0';
 	int found = 0;
 	cr->umask = 022;
-	for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		unsigned a, b, d, e;
-		if (sscanf(line, "Uid: %u %u %u %u", &a, &b, &d, &e) == 4) {
-			cr->fsuid = e;
-			found |= 1;
-		} else if (sscanf(line, "Gid: %u %u %u %u", &a, &b, &d, &e) == 4) {
-			cr->fsgid = e;
-			found |= 2;
-		} else if (!strncmp(line, "Groups:", 7)) {
-			char *p = line + 7, *end;
-			cr->ngroups = 0;
-			for (;;) {
-				unsigned long g = strtoul(p, &end, 10);
-				if (end == p || cr->ngroups == 64)
-					break;
-				cr->groups[cr->ngroups++] = (gid_t)g;
-				p = end;
+	/* one pass, no sscanf: this runs for every emulated call */
+	for (char *line = buf; *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		char *v = strchr(line, ':');
+		if (v) {
+			*v++ = '\0';
+			char *end;
+			if (!strcmp(line, "Uid") || !strcmp(line, "Gid")) {
+				/* real, effective, saved, filesystem: the fourth */
+				unsigned long id = 0;
+				for (int i = 0; i < 4; i++, v = end)
+					id = strtoul(v, &end, 10);
+				if (line[0] == 'U')
+					cr->fsuid = (uid_t)id;
+				else
+					cr->fsgid = (gid_t)id;
+				found |= line[0] == 'U' ? 1 : 2;
+			} else if (!strcmp(line, "Groups")) {
+				cr->ngroups = 0;
+				for (;;) {
+					unsigned long g = strtoul(v, &end, 10);
+					if (end == v || cr->ngroups == 64)
+						break;
+					cr->groups[cr->ngroups++] = (gid_t)g;
+					v = end;
+				}
+			} else if (!strcmp(line, "CapEff")) {
+				cr->cap_eff = strtoull(v, NULL, 16);
+				found |= 4;
+			} else if (!strcmp(line, "Umask")) {
+				cr->umask = (mode_t)strtoul(v, NULL, 8);
+			} else if (!strcmp(line, "NStgid") || !strcmp(line, "NSpid")) {
+				/* the last field is the id in the innermost namespace */
+				pid_t id = 0;
+				for (;;) {
+					long x = strtol(v, &end, 10);
+					if (end == v)
+						break;
+					id = (pid_t)x;
+					v = end;
+				}
+				if (line[2] == 't')
+					cr->nstgid = id;
+				else
+					cr->nspid = id;
 			}
-		} else if (!strncmp(line, "CapEff:", 7)) {
-			cr->cap_eff = strtoull(line + 7, NULL, 16);
-			found |= 4;
-		} else if (!strncmp(line, "Umask:", 6)) {
-			cr->umask = (mode_t)strtoul(line + 6, NULL, 8);
-		} else if (!strncmp(line, "NStgid:", 7) || !strncmp(line, "NSpid:", 6)) {
-			/* the last field is the id in the innermost namespace */
-			char *end = strchr(line, '\n');
-			char *last = end ? end : line + strlen(line);
-			while (last > line && (last[-1] == ' ' || last[-1] == '\t'))
-				last--;
-			while (last > line && last[-1] >= '0' && last[-1] <= '9')
-				last--;
-			pid_t v = (pid_t)strtol(last, NULL, 10);
-			if (line[2] == 't')
-				cr->nstgid = v;
-			else
-				cr->nspid = v;
 		}
+		if (!nl)
+			break;
+		line = nl + 1;
 	}
 	return found == 7 ? 0 : -ESRCH;
 }
