@@ -69,8 +69,13 @@ def test_killed_qemu_fails_cleanly(moat, bundle):
             time.sleep(0.05)
         with open(state) as f:
             qemu = json.load(f)["pid"]
-        with open(f"/proc/{qemu}/comm") as f:
-            assert f.read().strip().startswith("qemu-system")
+        # the state names QEMU's pid as soon as it is forked, before it execs
+        comm = ""
+        while time.monotonic() < deadline and not comm.startswith("qemu-system"):
+            with open(f"/proc/{qemu}/comm") as f:
+                comm = f.read().strip()
+            time.sleep(0.02)
+        assert comm.startswith("qemu-system")
         # other commands refuse a vm container
         r = moat.cmd("kill", cid)
         assert r.returncode == 1 and "supports `run` in the foreground only" in r.stderr
