@@ -1,6 +1,8 @@
 #include "util/cloned_binary.h"
 
+#include <elf.h>
 #include <errno.h>
+#include <string.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
@@ -11,6 +13,28 @@
 #define MOAT_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
 extern char **environ;
+
+/* The bytes the kernel loads: up to the end of the last PT_LOAD segment.
+ * Debug sections after it are not needed to run, and copying them made the
+ * copy a third of moat's start-up; the binary on disk keeps them.  Anything
+ * unexpected: the whole file. */
+static off_t loaded_size(int fd, off_t size)
+{
+	Elf64_Ehdr eh;
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 ||
+	    eh.e_phnum > 64)
+		return size;
+	Elf64_Phdr ph[64];
+	size_t len = eh.e_phnum * sizeof(Elf64_Phdr);
+	if (pread(fd, ph, len, (off_t)eh.e_phoff) != (ssize_t)len)
+		return size;
+	uint64_t end = eh.e_phoff + len;
+	for (int i = 0; i < eh.e_phnum; i++)
+		if (ph[i].p_offset + ph[i].p_filesz > end)
+			end = ph[i].p_offset + ph[i].p_filesz;
+	return end > 0 && end <= (uint64_t)size ? (off_t)end : size;
+}
 
 int ensure_cloned_binary(char **argv, struct moat_err *err)
 {
@@ -34,9 +58,9 @@ int ensure_cloned_binary(char **argv, struct moat_err *err)
 		close(self);
 		return moat_fail_errno(err, e, "memfd_create");
 	}
-	off_t off = 0;
-	while (off < st.st_size) {
-		ssize_t n = sendfile(mfd, self, &off, (size_t)(st.st_size - off));
+	off_t off = 0, end = loaded_size(self, st.st_size);
+	while (off < end) {
+		ssize_t n = sendfile(mfd, self, &off, (size_t)(end - off));
 		if (n <= 0) {
 			int e = n < 0 ? errno : EIO;
 			close(self);
