@@ -40,19 +40,6 @@ int container_write_pid_file(const char *path, pid_t pid, struct moat_err *err)
 	return r < 0 ? moat_err_prefix(err, "pid file") : 0;
 }
 
-static char *now_rfc3339(void)
-{
-	struct timespec ts;
-	struct tm tm;
-	char buf[64], *out;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	if (asprintf(&out, "%s.%09ldZ", buf, ts.tv_nsec) < 0)
-		return NULL;
-	return out;
-}
-
 static int run_hooks_state(enum oci_hook_kind kind, const struct oci_hook *hooks, size_t n,
 			   const struct container_state *st, enum container_status status, struct moat_err *err)
 {
@@ -221,7 +208,7 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 	st->id = strdup(o->id);
 	st->bundle = strdup(spec->bundle);
 	st->rootfs = strdup(spec->rootfs);
-	st->created = now_rfc3339();
+	st->created = state_timestamp();
 	st->owner = geteuid();
 	st->cgroup = cgroup;
 	cgroup = NULL;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "linux/cgroups.h"
@@ -294,4 +295,17 @@ int state_list(const char *root, char ***ids, struct moat_err *err)
 	qsort(v, n, sizeof(char *), cmp_str);
 	*ids = v;
 	return 0;
+}
+
+char *state_timestamp(void)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[64], *out;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (asprintf(&out, "%s.%09ldZ", buf, ts.tv_nsec) < 0)
+		return NULL;
+	return out;
 }

@@ -61,6 +61,9 @@ json_t *state_to_oci(const struct container_state *st, enum container_status sta
 /* Names of the containers under root, sorted; NULL-terminated. */
 int state_list(const char *root, char ***ids, struct moat_err *err);
 
+/* Now, as the state's "created" field: RFC 3339 in UTC with nanoseconds (malloc'd). */
+char *state_timestamp(void);
+
 /* Field 22 of /proc/<pid>/stat, 0 if the process is gone. *zombie set if state is Z or X. */
 unsigned long long proc_starttime(pid_t pid, bool *zombie);
 /* Is pid the process recorded (alive, not a zombie, same start time)? */

@@ -521,19 +521,6 @@ static int session_loop(struct session *s, struct moat_err *err)
 	}
 }
 
-static char *now_rfc3339(void)
-{
-	struct timespec ts;
-	struct tm tm;
-	char buf[64], *out;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	if (asprintf(&out, "%s.%09ldZ", buf, ts.tv_nsec) < 0)
-		return NULL;
-	return out;
-}
-
 /* The state `moat list` shows while the VM runs: pid is QEMU's. */
 static int save_state(const char *root, const char *id, const struct oci_spec *spec, pid_t pid,
 		      struct moat_err *err)
@@ -545,7 +532,7 @@ static int save_state(const char *root, const char *id, const struct oci_spec *s
 		.starttime = proc_starttime(pid, &zombie),
 		.bundle = spec->bundle,
 		.rootfs = spec->rootfs,
-		.created = now_rfc3339(),
+		.created = state_timestamp(),
 		.owner = geteuid(),
 		.sandbox = "vm",
 		.annotations = spec->annotations,
