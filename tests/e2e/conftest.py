@@ -4,9 +4,11 @@ Each test gets its own --root and container ids, and after it the `leaks`
 check proves that nothing was left behind: no state directory, no cgroup, no
 mount of the test's rootfs, no process of the test's containers.
 """
+import contextlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import uuid
@@ -124,6 +126,22 @@ def bundle(tmp_path, base_rootfs, base_config):
     with open("/proc/self/mountinfo") as f:
         mounts = f.read()
     assert str(base_rootfs) not in mounts and str(tmp_path) not in mounts, "mounts left behind"
+
+
+@contextlib.contextmanager
+def unix_listener(prefix, name):
+    """A listening unix socket at a short path (sun_path holds 108 bytes): (path, socket)."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    path = os.path.join(d, name)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(path)
+    s.listen(4)
+    s.settimeout(10)
+    try:
+        yield path, s
+    finally:
+        s.close()
+        shutil.rmtree(d)
 
 
 def write_config(path, cfg):

@@ -6,33 +6,23 @@ import fcntl
 import json
 import os
 import select
-import shutil
 import signal
 import socket
 import struct
 import subprocess
-import tempfile
 import termios
 import time
 
 import pytest
 
-from conftest import MOAT, write_config
+from conftest import MOAT, unix_listener, write_config
 from test_lifecycle import wait_status
 
 
 @pytest.fixture
 def console_socket():
-    """A listening unix socket at a short path (sun_path holds 108 bytes)."""
-    d = tempfile.mkdtemp(prefix="moat-con-")
-    path = os.path.join(d, "console.sock")
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.bind(path)
-    s.listen(4)
-    s.settimeout(10)
-    yield path, s
-    s.close()
-    shutil.rmtree(d)
+    with unix_listener("moat-con-", "console.sock") as l:
+        yield l
 
 
 def recv_master(listener):

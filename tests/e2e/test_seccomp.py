@@ -5,15 +5,13 @@ import errno
 import json
 import os
 import select
-import shutil
 import signal
 import socket
 import struct
-import tempfile
 
 import pytest
 
-from conftest import write_config
+from conftest import unix_listener, write_config
 from test_lifecycle import wait_status
 
 AF_INET = 2
@@ -198,15 +196,8 @@ SECCOMP_IOCTL_NOTIF_SEND = 0xc0000000 | (NOTIF_RESP.size << 16) | (ord("!") << 8
 
 @pytest.fixture
 def listener():
-    d = tempfile.mkdtemp(prefix="moat-sc-")
-    path = os.path.join(d, "listener.sock")
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.bind(path)
-    s.listen(4)
-    s.settimeout(10)
-    yield path, s
-    s.close()
-    shutil.rmtree(d)
+    with unix_listener("moat-sc-", "listener.sock") as l:
+        yield l
 
 
 def receive_listener_message(s):
