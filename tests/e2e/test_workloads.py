@@ -212,14 +212,27 @@ def test_loopback_is_up_in_a_new_network_namespace(moat, bundle, workload_rootfs
 
 
 def test_blocked_fifo_opens_do_not_stall_the_container(moat, bundle, workload_rootfs, level):
-    """open() of a FIFO waits for its other end.  Three readers wait; the writer
-    and every other call must still go through."""
+    """open() of a FIFO waits for its other end.  While three readers wait,
+    every other call must still go through; then the writer releases them."""
     script = ("cd /tmp && mkfifo f; for i in 1 2 3; do (cat f > out$i) & done; sleep 0.3; "
+              "timeout 5 uname -r > /dev/null && echo uname-ok || echo uname-failed; "
               "timeout 5 sh -c 'echo hello > f' && echo wrote || echo write-timed-out; "
-              "timeout 5 uname -r > /dev/null && echo uname-ok || echo uname-timed-out; "
-              "sleep 0.3; cat out1 out2 out3 | grep -c hello")
+              "wait; cat out1 out2 out3 | grep -c hello")
     r = wrun(moat, bundle, ["sh", "-c", script], workload_rootfs, timeout=12)
-    assert ok_lines(r) == ["wrote", "uname-ok", "1"]
+    assert ok_lines(r) == ["uname-ok", "wrote", "1"], r.stderr
+
+
+def test_opens_are_not_interrupted_by_signals(moat, bundle, workload_rootfs, level, request):
+    """A signal handler without SA_RESTART (busybox sh's SIGCHLD) and a storm of
+    signals: open() of a regular file never fails with EINTR on Linux."""
+    if level == "sentry":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "seccomp user-notify: a signal that arrives before the sentry has received "
+            "the call interrupts it (-ERESTARTSYS), so a handler without SA_RESTART sees "
+            "EINTR; the kernel offers no flag to restart it (issue #4 note)")))
+    r = wrun(moat, bundle, ["workload", "eintr", "/etc/wl-public", "20000"], workload_rootfs)
+    eintr, other = (int(w) for w in ok_lines(r)[0].split()[1:4:2])
+    assert (eintr, other) == (0, 0)
 
 
 def test_procfs_links_to_self(moat, bundle, workload_rootfs, level):

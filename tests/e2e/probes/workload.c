@@ -488,6 +488,32 @@ static int cmd_signals(void)
 
 /* ---- the sentry cannot be bypassed ---- */
 
+/* Opens of a regular file never fail with EINTR on Linux, even with a
+ * signal handler installed without SA_RESTART and signals arriving all the
+ * time (dash and busybox sh install SIGCHLD handlers like that). */
+static int cmd_eintr(const char *path, long iters)
+{
+	struct sigaction sa = {.sa_handler = on_alrm};
+	sigemptyset(&sa.sa_mask);
+	CHECK(sigaction(SIGALRM, &sa, NULL) == 0, "sigaction ALRM");
+	struct itimerval it = {.it_interval = {0, 50}, .it_value = {0, 50}};
+	CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0, "setitimer");
+	long eintr = 0, other = 0;
+	for (long i = 0; i < iters; i++) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+		else if (errno == EINTR)
+			eintr++;
+		else
+			other++;
+	}
+	struct itimerval off = {0};
+	setitimer(ITIMER_REAL, &off, NULL);
+	printf("eintr %ld other %ld signals %d\n", eintr, other, (int)got_alrm);
+	return failures;
+}
+
 static void print_release(const char *who, const char *release)
 {
 	printf("%s release %s\n", who, release);
@@ -745,6 +771,8 @@ int main(int argc, char **argv)
 		return cmd_bypass_vfork();
 	if (!strcmp(c, "bypass-clone"))
 		return cmd_bypass_clone();
+	if (!strcmp(c, "eintr") && argc == 4)
+		return cmd_eintr(argv[2], atol(argv[3]));
 	if (!strcmp(c, "toctou") && argc == 5)
 		return cmd_toctou(argv[2], argv[3], atol(argv[4]));
 	fprintf(stderr, "workload: unknown command\n");
