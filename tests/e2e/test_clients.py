@@ -1,5 +1,6 @@
-"""Real clients drive moat unchanged: podman (through conmon) and containerd
-(through its runc v2 shim and ctr), both from Debian's packages.
+"""Real clients drive moat unchanged: podman (through conmon), containerd
+(through its runc v2 shim and ctr) and Docker (dockerd --add-runtime, through
+its own containerd and shim), all from Debian's packages.
 
 Every client works in its own temporary store, state directories and socket;
 the containerd daemon is started here and stopped by its own PID. After each
@@ -10,8 +11,9 @@ such a cgroup, no process the container had while it ran.
 Host quirks (see /work/shared/notes/clients-and-host.md): the bounding set
 lacks CAP_SYS_RESOURCE, so podman gets rlimits the host can grant; there is
 no CNI, so podman runs with --network none and containerd without its cri
-plugin. A client that is not installed is a failure, not a skip:
-scripts/deps installs both.
+plugin, and dockerd runs without bridge or iptables. A client that is not
+installed is a failure, not a skip: scripts/deps installs podman and containerd
+and unpacks Docker (installing docker.io would start a daemon on the host).
 """
 import glob
 import hashlib
@@ -35,6 +37,8 @@ IMAGE = "localhost/moat-clients:busybox"
 # podman does not pass --root to the runtime: moat uses its default
 MOAT_DEFAULT_ROOT = "/run/moat"
 CTR_NAMESPACE = "moat-clients"
+# where scripts/deps unpacks Debian's docker.io
+DOCKER_DIR = "/var/cache/moat-tests/docker"
 PODMAN_RUN = ["--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=4096:4096"]
 
 
@@ -457,3 +461,104 @@ def test_containerd_detached_exec_kill_delete(containerd):
         cleanup([*containerd.base, "task", "kill", "-s", "SIGKILL", cid])
         cleanup([*containerd.base, "task", "delete", "--force", cid])
         cleanup([*containerd.base, "container", "delete", cid])
+
+
+# ---------------------------------------------------------------- docker
+
+class Docker:
+    def __init__(self, work):
+        self.work = work
+        self.base = [f"{DOCKER_DIR}/usr/bin/docker", "-H", f"unix://{work}/docker.sock"]
+        # dockerd 20.10 passes every runtime --root <exec-root>/runtime-runc/moby
+        self.moat_root = f"{work}/exec/runtime-runc/moby"
+
+    def cmd(self, *args, timeout=60):
+        return run([*self.base, *args], timeout)
+
+    def ok(self, *args, timeout=60):
+        return ok([*self.base, *args], timeout)
+
+    def assert_gone(self, cid, procs=None):
+        assert self.cmd("container", "inspect", cid).returncode != 0, "docker kept the container"
+        assert_gone(os.path.join(self.moat_root, cid), f"docker/{cid}", cid, procs)
+
+
+@pytest.fixture(scope="module")
+def docker(base_rootfs):
+    """A private dockerd (own data-root, exec-root, socket, and the containerd it
+    starts itself; no bridge, no iptables) with moat added as runtime "moat" and
+    the busybox rootfs imported as an image."""
+    dockerd = f"{DOCKER_DIR}/usr/sbin/dockerd"
+    if not os.access(dockerd, os.X_OK):
+        pytest.fail(f"{dockerd} is missing (scripts/deps unpacks Debian's docker.io there)")
+    work = tempfile.mkdtemp(prefix="moat-docker-")
+    proc = None
+    log = open(f"{work}/dockerd.log", "w")
+    try:
+        proc = subprocess.Popen([dockerd, "--data-root", f"{work}/root", "--exec-root", f"{work}/exec",
+                                 "--pidfile", f"{work}/docker.pid", "-H", f"unix://{work}/docker.sock",
+                                 "--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-masq=false",
+                                 "--userland-proxy=false", "--add-runtime", f"moat={MOAT}"],
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        d = Docker(work)
+        up = wait_for(lambda: proc.poll() is not None or d.cmd("version", timeout=10).returncode == 0,
+                      timeout=60, step=0.2)
+        if not up or proc.poll() is not None:
+            with open(f"{work}/dockerd.log") as f:
+                pytest.fail("dockerd did not start:\n" + f.read()[-4000:])
+        tar_rootfs(str(base_rootfs / "rootfs"), f"{work}/rootfs.tar")
+        d.ok("import", f"{work}/rootfs.tar", "moat-clients:busybox", timeout=120)
+        yield d
+    finally:
+        if proc is not None and proc.poll() is None:
+            cleanup([*Docker(work).base, "rm", "--force", *Docker(work).cmd("ps", "-aq", timeout=20).stdout.split()])
+            # dockerd stops its containerd child on SIGTERM
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=20)
+        log.close()
+        unmount_under(work)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+DOCKER_RUN = ["--network", "none", "--runtime", "moat"]
+
+
+def test_docker_run_rm(docker, tmp_path):
+    cidfile = tmp_path / "cid"
+    r = docker.ok("run", "--rm", "--cidfile", str(cidfile), *DOCKER_RUN, "moat-clients:busybox", "/bin/echo", "ok")
+    assert r.stdout == "ok\n"
+    docker.assert_gone(cidfile.read_text().strip())
+
+
+def test_docker_exit_code(docker, tmp_path):
+    cidfile = tmp_path / "cid"
+    r = docker.cmd("run", "--rm", "--cidfile", str(cidfile), *DOCKER_RUN, "moat-clients:busybox", "sh", "-c", "exit 3")
+    assert r.returncode == 3, r.stderr
+    docker.assert_gone(cidfile.read_text().strip())
+
+
+def test_docker_detached_exec_stop_rm(docker):
+    cid = docker.ok("run", "-d", *DOCKER_RUN, "moat-clients:busybox", "sleep", "60").stdout.strip()
+    try:
+        assert os.path.isdir(os.path.join(docker.moat_root, cid)), "moat keeps no state where dockerd said"
+        pid = int(docker.ok("inspect", "--format", "{{.State.Pid}}", cid).stdout)
+        procs = live_procs_in_cgroup(f"docker/{cid}")
+        assert pid in procs, f"container init {pid} is not in its cgroup"
+        # the default level: the container runs under the sentry's filter
+        status = open(f"/proc/{pid}/status").read()
+        assert "Seccomp:\t2" in status
+        r = docker.ok("exec", cid, "echo", "hi")
+        assert r.stdout == "hi\n"
+        r = docker.cmd("exec", cid, "sh", "-c", "exit 5")
+        assert r.returncode == 5, r.stderr
+        docker.ok("stop", "-t", "1", cid)
+        assert docker.ok("inspect", "--format", "{{.State.Status}}", cid).stdout.strip() == "exited"
+        docker.ok("rm", cid)
+        docker.assert_gone(cid, procs)
+    finally:
+        cleanup([*docker.base, "rm", "--force", cid])
