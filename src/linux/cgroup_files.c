@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/fs.h"
@@ -85,6 +86,30 @@ int cg_read(int dirfd, const char *file, char *buf, size_t size, struct moat_err
 		n--;
 	buf[n] = '\0';
 	return 0;
+}
+
+int cg_wait_line(int dirfd, const char *file, const char *want, const char *nudge, const char *val,
+		 struct moat_err *err)
+{
+	char buf[512];
+	size_t len = strlen(want);
+	long delay_us = 100, waited_us = 0;
+	for (int i = 1;; i++) {
+		int r = cg_read(dirfd, file, buf, sizeof(buf), err);
+		if (r < 0)
+			return r;
+		for (const char *p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+			if (!strncmp(p, want, len) && (p[len] == '\n' || !p[len]))
+				return 0;
+		if (waited_us >= 2000000)
+			return moat_fail(err, ETIMEDOUT, "%s did not report '%s' within 2s", file, want);
+		if (nudge && i % 10 == 0 && (r = cg_write(dirfd, nudge, val, nudge, err)) < 0)
+			return r;
+		struct timespec ts = {0, delay_us * 1000};
+		nanosleep(&ts, NULL);
+		waited_us += delay_us;
+		delay_us = delay_us < 10000 ? delay_us * 2 : 10000;
+	}
 }
 
 int cg_read_u64(int dirfd, const char *file, uint64_t *out, struct moat_err *err)

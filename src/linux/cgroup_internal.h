@@ -164,6 +164,11 @@ int cg_writef(int dirfd, const char *file, const char *field, struct moat_err *e
 	__attribute__((format(printf, 5, 6)));
 /* Read a small file into buf, trailing newline stripped. */
 int cg_read(int dirfd, const char *file, char *buf, size_t size, struct moat_err *err);
+/* Wait (2 s at most, backing off from 100 us to 10 ms) until a line of file
+ * reads want; the freezers' wait.  Every tenth try, when nudge is given, val
+ * is written to it again. */
+int cg_wait_line(int dirfd, const char *file, const char *want, const char *nudge, const char *val,
+		 struct moat_err *err);
 /* Open a file for several write()s, one record each (devices.allow, io.max). */
 int cg_open_w(int dirfd, const char *file, const char *field, struct moat_err *err);
 int cg_write_fd(int fd, const char *file, const char *val, const char *field, struct moat_err *err);

@@ -372,27 +372,13 @@ int cg_v1_cpuset_inherit(int dirfd, const char *dirpath, const char *mnt, struct
 int cg_v1_freeze(int dirfd, bool freeze, struct moat_err *err)
 {
 	const char *want = freeze ? "FROZEN" : "THAWED";
-	char state[32] = "";
-	long delay_us = 100, waited_us = 0;
-	for (int i = 0;; i++) {
-		int rc;
-		/* Writing again nudges tasks that raced the freeze (runc does too). */
-		if (i % 10 == 0 && (rc = cg_write(dirfd, "freezer.state", want, "freezer.state", err)) < 0)
-			return rc;
-		if ((rc = cg_read(dirfd, "freezer.state", state, sizeof(state), err)) < 0)
-			return rc;
-		if (!strcmp(state, want))
-			return 0;
-		if (waited_us >= 2000000)
-			break;
-		struct timespec ts = {0, delay_us * 1000};
-		nanosleep(&ts, NULL);
-		waited_us += delay_us;
-		delay_us = delay_us < 10000 ? delay_us * 2 : 10000;
-	}
-	if (freeze) /* not left half frozen */
-		cg_write(dirfd, "freezer.state", "THAWED", "freezer.state", err);
-	return moat_fail(err, ETIMEDOUT, "freezer.state is still %s after 2s", state);
+	int rc = cg_write(dirfd, "freezer.state", want, "freezer.state", err);
+	/* Writing again nudges tasks that raced the freeze (runc does too). */
+	if (rc == 0)
+		rc = cg_wait_line(dirfd, "freezer.state", want, "freezer.state", want, err);
+	if (rc < 0 && freeze) /* not left half frozen */
+		cg_write(dirfd, "freezer.state", "THAWED", "freezer.state", &(struct moat_err){0});
+	return rc;
 }
 
 bool cg_v1_is_frozen(int dirfd)

@@ -316,27 +316,11 @@ int cg_v2_apply(int dirfd, const struct cg_res *r, unsigned handled, bool update
 int cg_v2_freeze(int dirfd, bool freeze, struct moat_err *err)
 {
 	int rc = cg_write(dirfd, "cgroup.freeze", freeze ? "1" : "0", "cgroup.freeze", err);
-	if (rc < 0)
-		return rc;
-	const char *want = freeze ? "frozen 1" : "frozen 0";
-	char events[512];
-	long delay_us = 100, waited_us = 0;
-	for (;;) {
-		if ((rc = cg_read(dirfd, "cgroup.events", events, sizeof(events), err)) < 0)
-			return rc;
-		for (const char *p = events; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-			if (!strncmp(p, want, strlen(want)) && (p[strlen(want)] == '\n' || !p[strlen(want)]))
-				return 0;
-		if (waited_us >= 2000000)
-			break;
-		struct timespec ts = {0, delay_us * 1000};
-		nanosleep(&ts, NULL);
-		waited_us += delay_us;
-		delay_us = delay_us < 10000 ? delay_us * 2 : 10000;
-	}
-	if (freeze) /* not left half frozen */
-		cg_write(dirfd, "cgroup.freeze", "0", "cgroup.freeze", err);
-	return moat_fail(err, ETIMEDOUT, "cgroup.events did not report '%s' within 2s", want);
+	if (rc == 0)
+		rc = cg_wait_line(dirfd, "cgroup.events", freeze ? "frozen 1" : "frozen 0", NULL, NULL, err);
+	if (rc < 0 && freeze) /* not left half frozen */
+		cg_write(dirfd, "cgroup.freeze", "0", "cgroup.freeze", &(struct moat_err){0});
+	return rc;
 }
 
 bool cg_v2_is_frozen(int dirfd)

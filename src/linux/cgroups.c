@@ -152,13 +152,6 @@ static int make_dir(const char *mnt, const char *path, int *made, struct moat_er
 	return 0;
 }
 
-static int write_pid(int dirfd, pid_t pid, struct moat_err *err)
-{
-	char buf[32];
-	snprintf(buf, sizeof(buf), "%d", (int)pid);
-	return cg_write(dirfd, "cgroup.procs", buf, "cgroup.procs", err);
-}
-
 static bool perm_error(int r)
 {
 	return r == -EACCES || r == -EPERM || r == -EROFS;
@@ -242,22 +235,8 @@ static int open_join(const struct cg_layout *l, const struct cg_dirs *d, bool ne
 	return 0;
 }
 
-static int create(const char *path, json_t *resources, pid_t pid, struct cgroup_join **join, bool rootless,
-		  struct moat_err *err);
-
-int cgroups_create(const char *path, json_t *resources, pid_t pid, bool rootless, struct moat_err *err)
-{
-	return create(path, resources, pid, NULL, rootless, err);
-}
-
 int cgroups_create_for_self(const char *path, json_t *resources, bool rootless, struct cgroup_join **join,
 			    struct moat_err *err)
-{
-	return create(path, resources, 0, join, rootless, err);
-}
-
-static int create(const char *path, json_t *resources, pid_t pid, struct cgroup_join **join, bool rootless,
-		  struct moat_err *err)
 {
 	const struct cg_layout *l;
 	struct cg_res res;
@@ -295,36 +274,9 @@ static int create(const char *path, json_t *resources, pid_t pid, struct cgroup_
 		goto fail;
 	if (d.uni >= 0 && (r = cg_v2_apply(d.uni, &res, handled, false, err)) < 0)
 		goto fail;
-	if (join) {
-		if ((r = open_join(l, &d, res.n_hugepages > 0, join, err)) < 0)
-			goto fail;
-		r = 0;
-		goto out;
-	}
-	size_t joined = 0;
-	for (; joined < l->n_v1; joined++)
-		if (d.v1[joined] >= 0 && (r = write_pid(d.v1[joined], pid, err)) < 0 &&
-		    !(skippable && perm_error(r)))
-			goto unjoin;
-	if (d.uni >= 0 && (r = write_pid(d.uni, pid, err)) < 0 && !(skippable && perm_error(r)))
-		goto unjoin;
-	moat_err_clear(err);
-	r = 0;
+	if ((r = open_join(l, &d, res.n_hugepages > 0, join, err)) < 0)
+		goto fail;
 	goto out;
-unjoin:
-	/* Move pid back to the hierarchies' roots so the directories can go. */
-	for (size_t i = 0; i < joined; i++) {
-		if (d.v1[i] < 0)
-			continue;
-		char root_procs[PATH_MAX], buf[32];
-		snprintf(root_procs, sizeof(root_procs), "%s/cgroup.procs", l->v1[i].mnt);
-		snprintf(buf, sizeof(buf), "%d", (int)pid);
-		int fd = open(root_procs, O_WRONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			(void)write_all(fd, buf, strlen(buf));
-			close(fd);
-		}
-	}
 fail:
 	moat_err_prefix(err, "cgroup %s", path);
 	dirs_close(&d);

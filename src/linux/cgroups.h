@@ -32,12 +32,9 @@ int cgroups_validate(json_t *resources, struct moat_err *err);
 int cgroups_resolve_path(const char *cgroups_path, const char *id, bool systemd, char **out,
 			 struct moat_err *err);
 
-/* Create the cgroup, apply resources, and move pid into it.  On failure nothing
- * created is left.  rootless: a cgroup that cannot be created is skipped
- * (unless resources ask for limits), as runc does. */
-int cgroups_create(const char *path, json_t *resources, pid_t pid, bool rootless, struct moat_err *err);
-
-/* As cgroups_create, but nobody is moved in: the process joins by itself,
+/* Create the cgroup and apply resources.  On failure nothing created is left.
+ * rootless: a cgroup that cannot be created is skipped (unless resources ask
+ * for limits), as runc does.  Nobody is moved in: the process joins by itself,
  * with cgroups_join_self, before anything else (the container init, once
  * cloned).  A process moving itself is far cheaper for the kernel than being
  * moved.  *join holds the open files; free it in every process that has it. */

@@ -124,6 +124,8 @@ static int setup_v1(void **state)
 	for (const char *const *h = hier; *h; h++) {
 		snprintf(dir, sizeof(dir), "%s/moat/c1/cgroup.procs", *h);
 		mkfile(dir, "");
+		snprintf(dir, sizeof(dir), "%s/moat/c1/tasks", *h);
+		mkfile(dir, "");
 	}
 	static const char *const mem[] = {"memory.limit_in_bytes", "memory.memsw.limit_in_bytes",
 					  "memory.soft_limit_in_bytes", NULL};
@@ -143,6 +145,17 @@ static int setup_v1(void **state)
 	mkfiles("devices/moat/c1", dev);
 	mkfile("blkio/moat/c1/blkio.bfq.weight", ""); /* BFQ only, as on hosts without CFQ */
 	return 0;
+}
+
+/* What the runtime does: make the cgroup, then the new process moves itself in. */
+static int create_joined(const char *path, json_t *res, bool rootless, struct moat_err *err)
+{
+	struct cgroup_join *j = NULL;
+	int r = cgroups_create_for_self(path, res, rootless, &j, err);
+	if (r == 0 && j)
+		r = cgroups_join_self(j, err);
+	cgroups_join_free(j);
+	return r;
 }
 
 /* Validation ------------------------------------------------------------------ */
@@ -255,7 +268,7 @@ static void test_v2_create(void **state)
 			"\"pids\":{\"limit\":100},\"blockIO\":{\"weight\":500,"
 			"\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,\"rate\":1048576}]},"
 			"\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304}]}");
-	int r = cgroups_create("/moat/c1", res, 4242, false, &err);
+	int r = create_joined("/moat/c1", res, false, &err);
 	json_decref(res);
 	if (r < 0)
 		fail_msg("create: %s", err.msg);
@@ -270,7 +283,7 @@ static void test_v2_create(void **state)
 	assert_string_equal(readf("moat/c1/io.weight"), "4950"); /* 1 + (500 - 10) * 9999 / 990 */
 	assert_string_equal(readf("moat/c1/io.max"), "8:0 rbps=1048576");
 	assert_string_equal(readf("moat/c1/hugetlb.2MB.max"), "4194304");
-	assert_string_equal(readf("moat/c1/cgroup.procs"), "4242");
+	assert_string_equal(readf("moat/c1/cgroup.procs"), "0"); /* "0": the caller itself */
 	/* every available controller, in the root and in /moat, not in the leaf */
 	assert_string_equal(readf("cgroup.subtree_control"), "+cpuset +cpu +io +memory +hugetlb +pids");
 	assert_string_equal(readf("moat/cgroup.subtree_control"), "+cpuset +cpu +io +memory +hugetlb +pids");
@@ -278,6 +291,7 @@ static void test_v2_create(void **state)
 
 	pid_t *pids;
 	size_t n;
+	mkfile("moat/c1/cgroup.procs", "4242\n");
 	mkfile("moat/c1/sub/cgroup.procs", "77\n78\n");
 	assert_int_equal(cgroups_pids("/moat/c1", &pids, &n, &err), 0);
 	assert_int_equal(n, 3);
@@ -291,7 +305,7 @@ static void test_v2_update(void **state)
 	(void)state;
 	struct moat_err err = {0};
 	json_t *res = J("{\"memory\":{\"limit\":268435456},\"cpu\":{\"quota\":50000,\"period\":100000}}");
-	assert_int_equal(cgroups_create("/moat/c1", res, 1, false, &err), 0);
+	assert_int_equal(create_joined("/moat/c1", res, false, &err), 0);
 	json_decref(res);
 	mkfile("moat/c1/pids.max", "untouched");
 
@@ -329,7 +343,7 @@ static void test_v2_errors(void **state)
 	(void)state;
 	struct moat_err err = {0};
 	json_t *res = J("{}");
-	assert_int_equal(cgroups_create("/moat/c1", res, 1, false, &err), 0);
+	assert_int_equal(create_joined("/moat/c1", res, false, &err), 0);
 	json_decref(res);
 
 	res = J("{\"blockIO\":{\"weightDevice\":[{\"major\":8,\"minor\":0,\"weight\":100}]}}");
@@ -360,7 +374,7 @@ static void test_v2_errors(void **state)
 
 	/* a failed creation removes the directories it made, and only those */
 	res = J("{\"memory\":{\"limit\":1048576}}");
-	assert_true(cgroups_create("/moat/new/c2", res, 1, false, &err) < 0);
+	assert_true(create_joined("/moat/new/c2", res, false, &err) < 0);
 	assert_non_null(strstr(err.msg, "linux.resources.memory.limit: not supported by this kernel (memory.max missing)"));
 	json_decref(res);
 	assert_false(exists("moat/new"));
@@ -372,7 +386,7 @@ static void test_v2_errors(void **state)
 		snprintf(ro, sizeof(ro), "%s/moat", root);
 		chmod(ro, 0555);
 		res = J("{}");
-		assert_int_equal(cgroups_create("/moat/c3", res, 1, true, &err), 0);
+		assert_int_equal(create_joined("/moat/c3", res, true, &err), 0);
 		json_decref(res);
 		chmod(ro, 0755);
 	}
@@ -413,7 +427,7 @@ static void test_v1_create(void **state)
 			"\"blockIO\":{\"weight\":300},"
 			"\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
 			"{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rw\"}]}");
-	int r = cgroups_create("/moat/c1", res, 4242, false, &err);
+	int r = create_joined("/moat/c1", res, false, &err);
 	json_decref(res);
 	if (r < 0)
 		fail_msg("create: %s", err.msg);
@@ -439,8 +453,9 @@ static void test_v1_create(void **state)
 					   "systemd", NULL};
 	char rel[128];
 	for (const char *const *h = hier; *h; h++) {
-		snprintf(rel, sizeof(rel), "%s/moat/c1/cgroup.procs", *h);
-		assert_string_equal(readf(rel), "4242");
+		/* v1 "tasks": the calling thread moves itself */
+		snprintf(rel, sizeof(rel), "%s/moat/c1/tasks", *h);
+		assert_string_equal(readf(rel), "0");
 	}
 
 	assert_int_equal(cgroups_freeze("/moat/c1", true, &err), 0);
