@@ -180,3 +180,21 @@ int cg_apply_pids(int fd, const struct cg_res *r, struct moat_err *err)
 	char buf[32];
 	return cg_write(fd, "pids.max", cg_max_str(r->pids_limit.v, buf), RES ".pids.limit", err);
 }
+
+int cg_apply_rdma(int fd, const struct cg_res *r, struct moat_err *err)
+{
+	int w = cg_open_w(fd, "rdma.max", RES ".rdma", err);
+	if (w < 0)
+		return w;
+	int rc = 0;
+	char line[256], h[32], o[32];
+	for (size_t i = 0; rc == 0 && i < r->n_rdma; i++) {
+		const struct cg_rdma *d = &r->rdma[i];
+		snprintf(line, sizeof(line), "%s hca_handle=%s hca_object=%s", d->device,
+			 cg_max_str(d->handles.set ? (int64_t)d->handles.v : -1, h),
+			 cg_max_str(d->objects.set ? (int64_t)d->objects.v : -1, o));
+		rc = cg_write_fd(w, "rdma.max", line, RES ".rdma", err);
+	}
+	close(w);
+	return rc;
+}

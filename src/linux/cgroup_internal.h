@@ -177,6 +177,7 @@ const char *cg_max_str(int64_t v, char buf[32]);
 /* Controllers whose files are the same in v1 and v2. */
 int cg_apply_cpuset(int fd, const struct cg_res *r, struct moat_err *err);
 int cg_apply_pids(int fd, const struct cg_res *r, struct moat_err *err);
+int cg_apply_rdma(int fd, const struct cg_res *r, struct moat_err *err);
 /* A number file: "max" is UINT64_MAX. */
 int cg_read_u64(int dirfd, const char *file, uint64_t *out, struct moat_err *err);
 /* The controllers r asks something of (device rules and the unified map excepted). */

@@ -279,24 +279,6 @@ static int v1_prio(int fd, const struct cg_res *r, struct moat_err *err)
 	return rc;
 }
 
-static int v1_rdma(int fd, const struct cg_res *r, struct moat_err *err)
-{
-	int w = cg_open_w(fd, "rdma.max", RES ".rdma", err);
-	if (w < 0)
-		return w;
-	int rc = 0;
-	char line[256], h[32], o[32];
-	for (size_t i = 0; rc == 0 && i < r->n_rdma; i++) {
-		const struct cg_rdma *d = &r->rdma[i];
-		snprintf(line, sizeof(line), "%s hca_handle=%s hca_object=%s", d->device,
-			 cg_max_str(d->handles.set ? (int64_t)d->handles.v : -1, h),
-			 cg_max_str(d->objects.set ? (int64_t)d->objects.v : -1, o));
-		rc = cg_write_fd(w, "rdma.max", line, RES ".rdma", err);
-	}
-	close(w);
-	return rc;
-}
-
 int cg_v1_apply(const struct cg_layout *l, const int *fds, const struct cg_res *r, bool update, struct moat_err *err)
 {
 	/* runc's order of subsystems: cpuset and devices before the rest. */
@@ -306,7 +288,7 @@ int cg_v1_apply(const struct cg_layout *l, const int *fds, const struct cg_res *
 	} groups[] = {
 		{CG_CPUSET, cg_apply_cpuset}, {CG_DEVICES, v1_devices}, {CG_MEMORY, v1_memory},    {CG_CPU, v1_cpu},
 		{CG_PIDS, cg_apply_pids},     {CG_BLKIO, v1_blkio},     {CG_HUGETLB, v1_hugetlb},  {CG_NET_CLS, v1_classid},
-		{CG_NET_PRIO, v1_prio}, {CG_RDMA, v1_rdma},
+		{CG_NET_PRIO, v1_prio}, {CG_RDMA, cg_apply_rdma},
 	};
 	unsigned asked = cg_res_ctrls(r);
 	if (!update && r->has_devices)

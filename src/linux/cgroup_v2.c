@@ -244,24 +244,6 @@ static int v2_hugetlb(int fd, const struct cg_res *r, struct moat_err *err)
 	return 0;
 }
 
-static int v2_rdma(int fd, const struct cg_res *r, struct moat_err *err)
-{
-	int w = cg_open_w(fd, "rdma.max", RES ".rdma", err);
-	if (w < 0)
-		return w;
-	int rc = 0;
-	char line[256], h[32], o[32];
-	for (size_t i = 0; rc == 0 && i < r->n_rdma; i++) {
-		const struct cg_rdma *d = &r->rdma[i];
-		snprintf(line, sizeof(line), "%s hca_handle=%s hca_object=%s", d->device,
-			 cg_max_str(d->handles.set ? (int64_t)d->handles.v : -1, h),
-			 cg_max_str(d->objects.set ? (int64_t)d->objects.v : -1, o));
-		rc = cg_write_fd(w, "rdma.max", line, RES ".rdma", err);
-	}
-	close(w);
-	return rc;
-}
-
 static int v2_devices(int fd, const struct cg_res *r, struct moat_err *err)
 {
 	struct cg_dev_rule *rules;
@@ -297,7 +279,7 @@ int cg_v2_apply(int dirfd, const struct cg_res *r, unsigned handled, bool update
 		int (*apply)(int fd, const struct cg_res *r, struct moat_err *err);
 	} groups[] = {
 		{CG_CPUSET, cg_apply_cpuset}, {CG_MEMORY, v2_memory},   {CG_CPU, v2_cpu},   {CG_PIDS, cg_apply_pids},
-		{CG_BLKIO, v2_io},      {CG_HUGETLB, v2_hugetlb}, {CG_RDMA, v2_rdma},
+		{CG_BLKIO, v2_io},      {CG_HUGETLB, v2_hugetlb}, {CG_RDMA, cg_apply_rdma},
 	};
 	unsigned asked = cg_res_ctrls(r) & handled;
 	int rc;
