@@ -533,7 +533,7 @@ int cmd_exec(struct moat_globals *g, int argc, char **argv, struct moat_err *err
 			goto out;
 		}
 		if (m.type == SYNC_SENTRY_FD && fd >= 0) {
-			r = sentry_attach_serve(sv[0], fd, pid, st->cgroup, spec, p, g->audit, err);
+			r = sentry_attach_serve(sentry, sv[0], fd, pid, st->cgroup, spec, p, g->audit, err);
 			close(fd);
 			if (r < 0)
 				goto out;

@@ -321,7 +321,7 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 		}
 		if (m.type == SYNC_SENTRY_FD) {
 			r = fd < 0 ? moat_fail(err, EPROTO, "sentry: no listener came with the message")
-				   : sentry_attach_serve(sv[0], fd, pid, st->cgroup, spec, spec->process, o->audit,
+				   : sentry_attach_serve(sentry, sv[0], fd, pid, st->cgroup, spec, spec->process, o->audit,
 							 err);
 			if (fd >= 0)
 				close(fd);

@@ -14,6 +14,7 @@
 
 struct sentry_attach {
 	struct sentry_bpf *bpf;
+	struct sentry_prog self; /* the sentry's own filter */
 	bool rootless; /* the runtime (and so the sentry) has no privileges on the host */
 };
 
@@ -23,9 +24,13 @@ int sentry_attach_prepare(bool audit, const char *cache_dir, struct sentry_attac
 	if (!a)
 		return moat_fail_errno(err, ENOMEM, "sentry");
 	a->rootless = geteuid() != 0;
+	size_t n;
+	const char *const *self = sentry_self_allowlist(&n);
 	int r = sentry_bpf_get(audit ? SENTRY_EMULATE_AUDIT : SENTRY_EMULATE_NOTIFY, cache_dir, &a->bpf, err);
+	if (r == 0)
+		r = sentry_bpf_allowlist(self, n, cache_dir, &a->self, err);
 	if (r < 0) {
-		free(a);
+		sentry_attach_free(a);
 		return r;
 	}
 	*out = a;
@@ -37,6 +42,7 @@ void sentry_attach_free(struct sentry_attach *a)
 	if (!a)
 		return;
 	sentry_bpf_free(a->bpf);
+	sentry_prog_free(&a->self);
 	free(a);
 }
 
@@ -58,7 +64,7 @@ int sentry_attach_load(struct sentry_attach *a, int sync, struct moat_err *err)
 	return sync_expect(sync, SYNC_SENTRY_READY, NULL, err);
 }
 
-int sentry_attach_serve(int sync, int listener, pid_t pid, const char *cgroup, const struct oci_spec *spec,
+int sentry_attach_serve(const struct sentry_attach *a, int sync, int listener, pid_t pid, const char *cgroup, const struct oci_spec *spec,
 			const struct oci_process *process, const char *audit, struct moat_err *err)
 {
 	struct sentry_config c = {
@@ -68,6 +74,7 @@ int sentry_attach_serve(int sync, int listener, pid_t pid, const char *cgroup, c
 		.release = spec_annotation(spec, "run.moat.kernel-release"),
 		.audit_path = audit ? audit : spec_annotation(spec, "run.moat.audit"),
 		.caps = process && process->has_caps ? process->caps.bounding : 0,
+		.self_filter = &a->self,
 	};
 	pid_t watchdog;
 	int r = sentry_start(&c, &watchdog, err);

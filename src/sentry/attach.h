@@ -29,7 +29,7 @@ int sentry_attach_load(struct sentry_attach *a, int sync, struct moat_err *err);
 /* audit: --audit, else the annotation run.moat.audit; release: the annotation
  * run.moat.kernel-release, else the default.  process: the one served (its
  * capabilities bound what the sentry may act with). */
-int sentry_attach_serve(int sync, int listener, pid_t pid, const char *cgroup, const struct oci_spec *spec,
+int sentry_attach_serve(const struct sentry_attach *a, int sync, int listener, pid_t pid, const char *cgroup, const struct oci_spec *spec,
 			const struct oci_process *process, const char *audit, struct moat_err *err);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -229,4 +230,119 @@ void sentry_bpf_free(struct sentry_bpf *b)
 	free(b->table);
 	free(b->args);
 	free(b);
+}
+
+#define SELF_MAGIC "moat-self-bpf-1"
+
+struct self_header {
+	char magic[24];
+	uint64_t key;
+	uint32_t n;
+};
+
+static uint64_t self_key(const char *const *names, size_t n)
+{
+	uint64_t h = fnv(0xcbf29ce484222325ULL, SELF_MAGIC, sizeof(SELF_MAGIC));
+	const struct scmp_version *v = seccomp_version();
+	if (v) {
+		h = fnv(h, &v->major, sizeof(v->major));
+		h = fnv(h, &v->minor, sizeof(v->minor));
+		h = fnv(h, &v->micro, sizeof(v->micro));
+	}
+	for (size_t i = 0; i < n; i++)
+		h = fnv(h, names[i], strlen(names[i]) + 1);
+	return h;
+}
+
+static int read_self(const char *path, uint64_t key, struct sentry_prog *p)
+{
+	char *data;
+	size_t len;
+	struct moat_err ignore;
+	if (read_file_at(AT_FDCWD, path, 1 << 20, &data, &len, &ignore) < 0)
+		return -1;
+	struct self_header h;
+	int r = -1;
+	if (len >= sizeof(h)) {
+		memcpy(&h, data, sizeof(h));
+		if (!memcmp(h.magic, SELF_MAGIC, sizeof(SELF_MAGIC)) && h.key == key && h.n && h.n <= BPF_MAXINSNS &&
+		    len == sizeof(h) + h.n * sizeof(struct sock_filter) && (p->insns = malloc(len - sizeof(h)))) {
+			memcpy(p->insns, data + sizeof(h), len - sizeof(h));
+			p->n = h.n;
+			r = 0;
+		}
+	}
+	free(data);
+	return r;
+}
+
+static int build_self(const char *const *names, size_t n, struct sentry_prog *p, struct moat_err *err)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	if (!ctx)
+		return moat_fail_errno(err, ENOMEM, "self filter");
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		int nr = seccomp_syscall_resolve_name(names[i]);
+		if (nr != __NR_SCMP_ERROR)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	}
+	int fd = r == 0 ? memfd_create("moat-bpf", MFD_CLOEXEC) : -1;
+	if (r == 0 && fd < 0)
+		r = -errno;
+	if (r == 0)
+		r = seccomp_export_bpf(ctx, fd);
+	if (r == 0)
+		r = slurp(fd, &p->insns, &p->n);
+	if (fd >= 0)
+		close(fd);
+	seccomp_release(ctx);
+	return r < 0 ? moat_fail_errno(err, -r, "building the self filter") : 0;
+}
+
+int sentry_bpf_allowlist(const char *const *names, size_t n, const char *cache_dir, struct sentry_prog *out,
+			 struct moat_err *err)
+{
+	*out = (struct sentry_prog){0};
+	uint64_t key = self_key(names, n);
+	char path[4096];
+	if (cache_dir) {
+		snprintf(path, sizeof(path), "%s/self-%016llx.bpf", cache_dir, (unsigned long long)key);
+		if (read_self(path, key, out) == 0)
+			return 0;
+	}
+	int r = build_self(names, n, out, err);
+	if (r < 0) {
+		sentry_prog_free(out);
+		return r;
+	}
+	struct moat_err ignore;
+	struct self_header h = {.key = key, .n = (uint32_t)out->n};
+	memcpy(h.magic, SELF_MAGIC, sizeof(SELF_MAGIC));
+	size_t len = out->n * sizeof(struct sock_filter);
+	char *buf = cache_dir ? malloc(sizeof(h) + len) : NULL;
+	if (buf && mkdir_p(cache_dir, 0700, &ignore) == 0) {
+		memcpy(buf, &h, sizeof(h));
+		memcpy(buf + sizeof(h), out->insns, len);
+		write_file_atomic(path, buf, sizeof(h) + len, 0600, &ignore);
+	}
+	free(buf);
+	return 0;
+}
+
+int sentry_prog_load_self(const struct sentry_prog *p)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	long r = load_one(p->insns, p->n, SECCOMP_FILTER_FLAG_TSYNC);
+	if (r < 0)
+		return -errno;
+	/* TSYNC names the thread that could not be synchronized */
+	return r > 0 ? -EAGAIN : 0;
+}
+
+void sentry_prog_free(struct sentry_prog *p)
+{
+	free(p->insns);
+	*p = (struct sentry_prog){0};
 }

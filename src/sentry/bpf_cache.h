@@ -9,6 +9,9 @@
 #ifndef MOAT_SENTRY_BPF_CACHE_H
 #define MOAT_SENTRY_BPF_CACHE_H
 
+#include <linux/filter.h>
+#include <stddef.h>
+
 #include "sentry/filter.h"
 #include "util/error.h"
 
@@ -25,5 +28,20 @@ int sentry_bpf_get(enum sentry_emulate_mode mode, const char *cache_dir, struct 
 int sentry_bpf_load(const struct sentry_bpf *b, int *notify_fd, struct moat_err *err);
 
 void sentry_bpf_free(struct sentry_bpf *b);
+
+/* A process's own allowlist (the sentry confining itself): the calls named,
+ * and every other one kills the process.  Built with libseccomp, cached in
+ * cache_dir like the table's programs, so that the confined process only
+ * loads it. */
+struct sentry_prog {
+	struct sock_filter *insns;
+	size_t n;
+};
+int sentry_bpf_allowlist(const char *const *names, size_t n, const char *cache_dir, struct sentry_prog *out,
+			 struct moat_err *err);
+/* Load it into every thread of the calling process (TSYNC), with no_new_privs.
+ * 0 or -errno. */
+int sentry_prog_load_self(const struct sentry_prog *p);
+void sentry_prog_free(struct sentry_prog *p);
 
 #endif

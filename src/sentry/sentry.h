@@ -16,6 +16,7 @@
 #define MOAT_SENTRY_SENTRY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -28,7 +29,11 @@ struct sentry_config {
 	const char *release;       /* uname release shown to the container */
 	const char *audit_path;    /* JSON lines of denied/emulated calls, or NULL */
 	uint64_t caps;             /* the most the processes served may hold (their bounding set) */
+	const struct sentry_prog *self_filter; /* the sentry's own, from sentry_self_allowlist */
 };
+
+/* The only calls the sentry itself may make once confined. */
+const char *const *sentry_self_allowlist(size_t *n);
 
 /* Start the watchdog and the sentry, detached from the runtime.  Returns once
  * the sentry serves the listener; *watchdog gets the watchdog's pid. */

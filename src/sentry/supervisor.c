@@ -24,6 +24,7 @@
 
 #include "linux/cgroups.h"
 #include "sentry/blocking.h"
+#include "sentry/bpf_cache.h"
 #include "sentry/call.h"
 #include "sentry/procfs.h"
 #include "sentry/sentry.h"
@@ -157,30 +158,20 @@ static int drop_caps(struct sentry *s, uint64_t served)
 }
 
 /* The sentry's own filter: the calls its loop and handlers make, nothing else. */
-static int confine(void)
+static const char *const self_allowed[] = {
+	"read", "write", "close", "openat", "openat2", "newfstatat", "fstat", "statx", "readlinkat",
+	"faccessat", "faccessat2", "ioctl", "process_vm_readv", "process_vm_writev", "pidfd_open",
+	"pidfd_getfd", "capget", "capset", "setfsuid", "setfsgid", "setgroups", "uname", "sysinfo",
+	"clock_gettime", "poll", "ppoll", "futex", "mmap", "munmap", "mprotect", "brk", "madvise", "exit",
+	"exit_group", "rt_sigreturn", "rt_sigprocmask", "getpid", "gettid", "sched_yield", "lseek",
+	"restart_syscall", "seccomp", "getrandom", "sigaltstack", "rseq", "set_robust_list", "tgkill",
+	"clock_nanosleep", "nanosleep", "dup", "fstatfs", "memfd_create", "fcntl",
+};
+
+const char *const *sentry_self_allowlist(size_t *n)
 {
-	static const char *allowed[] = {
-		"read", "write", "close", "openat", "openat2", "newfstatat", "fstat", "statx", "readlinkat",
-		"faccessat", "faccessat2", "ioctl", "process_vm_readv", "process_vm_writev", "pidfd_open",
-		"pidfd_getfd", "capget", "capset", "setfsuid", "setfsgid", "setgroups", "uname", "sysinfo",
-		"clock_gettime", "poll", "ppoll", "futex", "mmap", "munmap", "mprotect", "brk", "madvise", "exit",
-		"exit_group", "rt_sigreturn", "rt_sigprocmask", "getpid", "gettid", "sched_yield", "lseek",
-		"restart_syscall", "seccomp", "getrandom", "sigaltstack", "rseq", "set_robust_list", "tgkill",
-		"clock_nanosleep", "nanosleep", "dup", "fstatfs", "memfd_create", "fcntl",
-	};
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-	if (!ctx)
-		return -ENOMEM;
-	int r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
-	for (size_t i = 0; r == 0 && i < sizeof(allowed) / sizeof(allowed[0]); i++) {
-		int nr = seccomp_syscall_resolve_name(allowed[i]);
-		if (nr != __NR_SCMP_ERROR)
-			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-	}
-	if (r == 0)
-		r = seccomp_load(ctx);
-	seccomp_release(ctx);
-	return r;
+	*n = sizeof(self_allowed) / sizeof(self_allowed[0]);
+	return self_allowed;
 }
 
 /* The container's cgroup directories the handlers read (sysinfo and the
@@ -310,7 +301,7 @@ __attribute__((noreturn)) static void sentry_main(const struct sentry_config *cf
 		_exit(1);
 	}
 	pthread_barrier_wait(&started);
-	if ((r = confine()) < 0) {
+	if ((r = sentry_prog_load_self(cfg->self_filter)) < 0) {
 		snprintf(msg, sizeof(msg), "sentry: load its own seccomp filter: %s", strerror(-r));
 		report(ready, msg);
 		_exit(1);

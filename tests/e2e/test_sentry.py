@@ -180,6 +180,27 @@ def test_killing_the_sentry_kills_the_container(moat, bundle):
     moat.ok("delete", cid)
 
 
+def test_the_sentry_confines_itself(moat, bundle):
+    """Every thread of the sentry runs under its own seccomp allowlist, with
+    no_new_privs and without the capabilities it has no use for."""
+    before = sentry_pids()
+    b, cid, _ = bundle(["sleep", "60"])
+    moat.ok("run", "-d", "-b", b, cid, global_args=SENTRY)
+    wait_status(moat, cid, "running")
+    (pid,) = sentry_pids() - before
+    tasks = os.listdir(f"/proc/{pid}/task")
+    assert len(tasks) > 1
+    for tid in tasks:
+        with open(f"/proc/{pid}/task/{tid}/status") as f:
+            status = dict(line.split(":\t", 1) for line in f.read().splitlines() if ":\t" in line)
+        assert (status["Seccomp"], status["NoNewPrivs"]) == ("2", "1"), tid
+        for held in ("CapEff", "CapPrm"):
+            caps = int(status[held], 16)
+            for cap in (21, 12, 16, 17):  # SYS_ADMIN, NET_ADMIN, SYS_MODULE, SYS_RAWIO
+                assert not caps & (1 << cap), (tid, held, cap)
+    moat.ok("delete", "-f", cid)
+
+
 def test_sentry_ends_with_the_container(moat, bundle):
     before = sentry_pids()
     b, cid, _ = bundle(["sleep", "60"])

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -138,6 +139,60 @@ static void test_notify_mode_gives_a_listener(void **state)
 	sentry_bpf_free(b);
 }
 
+/* In a child under the allowlist {getppid, exit_group}: 0 if getppid works,
+ * else the status of the child killed by getpid. */
+static int allowlisted_child(const struct sentry_prog *p, bool call_getpid)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (sentry_prog_load_self(p) < 0)
+			syscall(SYS_exit_group, 100);
+		if (call_getpid)
+			syscall(SYS_getpid);
+		syscall(SYS_exit_group, syscall(SYS_getppid) > 0 ? 0 : 1);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	return status;
+}
+
+static void test_allowlist_cached_and_enforced(void **state)
+{
+	(void)state;
+	static const char *const names[] = {"getppid", "exit_group"};
+	char cache[256], entry[512];
+	snprintf(cache, sizeof(cache), "%s/self", dir);
+	struct moat_err err;
+	struct sentry_prog p;
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(sentry_bpf_allowlist(names, 2, cache, &p, &err), 0);
+		int s = allowlisted_child(&p, false);
+		assert_true(WIFEXITED(s));
+		assert_int_equal(WEXITSTATUS(s), 0);
+		s = allowlisted_child(&p, true);
+		assert_true(WIFSIGNALED(s));
+		assert_int_equal(WTERMSIG(s), SIGSYS);
+		sentry_prog_free(&p);
+		/* one entry, whatever round: built, then read back, then rebuilt
+		 * after being damaged */
+		char cmd[600];
+		snprintf(cmd, sizeof(cmd), "ls %s", cache);
+		FILE *l = popen(cmd, "r");
+		assert_non_null(l);
+		char name[256];
+		assert_non_null(fgets(name, sizeof(name), l));
+		assert_null(fgets(entry, sizeof(entry), l));
+		pclose(l);
+		name[strcspn(name, "\n")] = '\0';
+		snprintf(entry, sizeof(entry), "%s/%s", cache, name);
+		if (round == 1)
+			assert_int_equal(write_file_atomic(entry, "moat-self-bpf-1", 15, 0600, &err), 0);
+	}
+	struct stat st;
+	assert_int_equal(stat(entry, &st), 0);
+	assert_true(st.st_size > 40);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -146,6 +201,7 @@ int main(void)
 		cmocka_unit_test(test_built_saved_and_reused),
 		cmocka_unit_test(test_damaged_entry_is_rebuilt),
 		cmocka_unit_test(test_notify_mode_gives_a_listener),
+		cmocka_unit_test(test_allowlist_cached_and_enforced),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	rm_rf(dir);
