@@ -474,6 +474,8 @@ int cmd_exec(struct moat_globals *g, int argc, char **argv, struct moat_err *err
 		r = moat_fail_errno(err, errno, "socketpair");
 		goto out;
 	}
+	if (sentry && (r = sentry_attach_spawn(sentry, st->cgroup, spec, p, g->audit, err)) < 0)
+		goto out;
 	fflush(NULL);
 	pid_t joiner = fork();
 	if (joiner < 0) {
@@ -482,6 +484,7 @@ int cmd_exec(struct moat_globals *g, int argc, char **argv, struct moat_err *err
 	}
 	if (joiner == 0) {
 		close(sv[0]);
+		sentry_attach_in_child(sentry);
 		struct exec_child_args a = {.spec = spec,
 					    .p = p,
 					    .joins = joins,
@@ -533,7 +536,7 @@ int cmd_exec(struct moat_globals *g, int argc, char **argv, struct moat_err *err
 			goto out;
 		}
 		if (m.type == SYNC_SENTRY_FD && fd >= 0) {
-			r = sentry_attach_serve(sentry, sv[0], fd, pid, st->cgroup, spec, p, g->audit, err);
+			r = sentry_attach_serve(sentry, sv[0], fd, pid, err);
 			close(fd);
 			if (r < 0)
 				goto out;

@@ -181,18 +181,6 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 	}
 	if ((r = ns_open_joins(spec, &joins, &n_joins, err)) < 0)
 		goto fail;
-	/* Joining a pid namespace applies to our next child only: the init.
-	 * Nothing else moat forks afterwards (hooks, sanitizer threads) may land
-	 * there, so the runtime's own namespace is restored right after the clone. */
-	for (size_t i = 0; i < n_joins; i++) {
-		if (joins[i].fd < 0 || joins[i].type != CLONE_NEWPID)
-			continue;
-		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-		if (own_pidns < 0 || setns(joins[i].fd, CLONE_NEWPID) < 0) {
-			r = moat_fail_errno(err, errno, "join pid namespace %s", spec->namespaces[i].path);
-			goto fail;
-		}
-	}
 	bool userns = (spec->ns_new | spec->ns_join) & CLONE_NEWUSER;
 	/* The cgroup namespace must be made after the init has joined its
 	 * cgroup, and the time namespace before anything runs in it (its offsets
@@ -232,6 +220,10 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 		goto fail;
 	cgroup_made = true;
 	fault_point("create:cgroup");
+	if (sentry && spec->process &&
+	    (r = sentry_attach_spawn(sentry, st->cgroup, spec, spec->process, o->audit, err)) < 0)
+		goto fail;
+	fault_point("create:sentry-spawned");
 	struct init_ctx ctx = {.spec = spec,
 			       .opts = o,
 			       .sync = sv[1],
@@ -244,6 +236,18 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 			       .sentry = sentry,
 			       .join = join,
 			       .cgroup_path = cgroup};
+	/* Joining a pid namespace applies to every child made afterwards: only
+	 * the init may land there (not the sentry, hooks or sanitizer threads),
+	 * so the runtime joins right before the clone and returns right after. */
+	for (size_t i = 0; i < n_joins; i++) {
+		if (joins[i].fd < 0 || joins[i].type != CLONE_NEWPID)
+			continue;
+		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		if (own_pidns < 0 || setns(joins[i].fd, CLONE_NEWPID) < 0) {
+			r = moat_fail_errno(err, errno, "join pid namespace %s", spec->namespaces[i].path);
+			goto fail;
+		}
+	}
 	fflush(NULL);
 	pid = (pid_t)syscall(SYS_clone, (unsigned long)clone_flags | SIGCHLD, NULL, NULL, NULL, 0);
 	if (pid < 0) {
@@ -252,6 +256,7 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 	}
 	if (pid == 0) {
 		close(sv[0]);
+		sentry_attach_in_child(sentry);
 		container_init(&ctx);
 	}
 	if (own_pidns >= 0) {
@@ -321,8 +326,7 @@ static int create(const struct container_opts *o, struct oci_spec *spec, struct 
 		}
 		if (m.type == SYNC_SENTRY_FD) {
 			r = fd < 0 ? moat_fail(err, EPROTO, "sentry: no listener came with the message")
-				   : sentry_attach_serve(sentry, sv[0], fd, pid, st->cgroup, spec, spec->process, o->audit,
-							 err);
+				   : sentry_attach_serve(sentry, sv[0], fd, pid, err);
 			if (fd >= 0)
 				close(fd);
 			if (r < 0)

@@ -1,10 +1,11 @@
 /* Putting a process under the sentry, shared by create (the init) and exec:
  *   runtime: sentry_attach_prepare   build moat's filter before the process exists
+ *   runtime: sentry_attach_spawn     start the sentry while the process is set up
  *   process: sentry_attach_load      load it (stacked after the config's own
  *                                    profile: the stricter result wins), hand
  *                                    the listener over, wait until served
- *   runtime: sentry_attach_serve     on SYNC_SENTRY_FD, start the sentry for
- *                                    that process and answer SYNC_SENTRY_READY */
+ *   runtime: sentry_attach_serve     on SYNC_SENTRY_FD, hand that process to
+ *                                    the sentry and answer SYNC_SENTRY_READY */
 #ifndef MOAT_SENTRY_ATTACH_H
 #define MOAT_SENTRY_ATTACH_H
 
@@ -26,10 +27,18 @@ void sentry_attach_free(struct sentry_attach *a);
  * climb with "..", outside the container's root. */
 int sentry_check_preserved_fds(int n, struct moat_err *err);
 int sentry_attach_load(struct sentry_attach *a, int sync, struct moat_err *err);
-/* audit: --audit, else the annotation run.moat.audit; release: the annotation
+/* runtime: start the sentry (sentry_spawn) before the process exists.
+ * audit: --audit, else the annotation run.moat.audit; release: the annotation
  * run.moat.kernel-release, else the default.  process: the one served (its
  * capabilities bound what the sentry may act with). */
-int sentry_attach_serve(const struct sentry_attach *a, int sync, int listener, pid_t pid, const char *cgroup, const struct oci_spec *spec,
+int sentry_attach_spawn(struct sentry_attach *a, const char *cgroup, const struct oci_spec *spec,
 			const struct oci_process *process, const char *audit, struct moat_err *err);
+/* In a child forked after sentry_attach_spawn (the init, exec's joiner): let
+ * go of the runtime's end of the sentry's socket, whose closing must mean
+ * that the runtime gave up. */
+void sentry_attach_in_child(struct sentry_attach *a);
+/* runtime, on SYNC_SENTRY_FD: hand the process to the sentry, then answer it
+ * SYNC_SENTRY_READY. */
+int sentry_attach_serve(struct sentry_attach *a, int sync, int listener, pid_t pid, struct moat_err *err);
 
 #endif

@@ -23,8 +23,8 @@
 #include "util/error.h"
 
 struct sentry_config {
-	pid_t init_pid;            /* the container init, as the runtime sees it */
-	int listener;              /* the user-notify fd of moat's filter */
+	pid_t init_pid;            /* the process served, as the runtime sees it (sentry_serve) */
+	int listener;              /* the user-notify fd of moat's filter (sentry_serve) */
 	const char *cgroup;        /* the container's cgroup (sysinfo) */
 	const char *release;       /* uname release shown to the container */
 	const char *audit_path;    /* JSON lines of denied/emulated calls, or NULL */
@@ -35,9 +35,15 @@ struct sentry_config {
 /* The only calls the sentry itself may make once confined. */
 const char *const *sentry_self_allowlist(size_t *n);
 
-/* Start the watchdog and the sentry, detached from the runtime.  Returns once
- * the sentry serves the listener; *watchdog gets the watchdog's pid. */
-int sentry_start(const struct sentry_config *c, pid_t *watchdog, struct moat_err *err);
+/* Start the watchdog and the sentry before the process they will serve is set
+ * up, so that their forks and the work that needs no process overlap the
+ * process's own set-up.  init_pid and listener in c are not used: they come
+ * with sentry_serve over *sock.  Closing *sock before that ends both.
+ * *watchdog: the watchdog's pid (a child of the caller). */
+int sentry_spawn(const struct sentry_config *c, int *sock, pid_t *watchdog, struct moat_err *err);
+/* Hand the process over (pid, and the listener of its filter); returns once
+ * the sentry serves it, or with the sentry's own error line. */
+int sentry_serve(int sock, pid_t pid, int listener, struct moat_err *err);
 
 /* The release uname reports unless the annotation run.moat.kernel-release says otherwise. */
 #define SENTRY_DEFAULT_RELEASE "6.1.0-moat"

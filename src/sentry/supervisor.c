@@ -16,6 +16,7 @@
 #include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -32,6 +33,7 @@
 #include "sentry/table.h"
 #include "util/fs.h"
 #include "util/kernel_compat.h"
+#include "util/sync.h"
 
 #define WORKERS 2
 
@@ -217,17 +219,28 @@ static int enter_ns(pid_t pid, const char *ns, int type)
 	return r;
 }
 
-__attribute__((noreturn)) static void sentry_main(const struct sentry_config *cfg, int ready)
+/* The process to serve, from the runtime: its pid, and its listener
+ * attached.  false when the runtime gave up on it (closed the socket). */
+static bool wait_for_process(int sock, pid_t *pid, int *listener)
+{
+	struct sync_msg m;
+	if (sync_recv(sock, &m, listener) < 0 || m.type != SYNC_SENTRY_FD || *listener < 0 || m.code <= 0)
+		return false;
+	*pid = m.code;
+	return true;
+}
+
+/* Before the process exists: what needs nothing of it.  Then, once the
+ * runtime hands it over, the rest.  tell_watchdog gets the process's pid. */
+__attribute__((noreturn)) static void sentry_main(const struct sentry_config *config, int ready, int tell_watchdog)
 {
 	static struct sentry s;
+	struct sentry_config c = *config;
+	const struct sentry_config *cfg = &c;
 	char msg[512];
-	s.listener = cfg->listener;
-	s.init = cfg->init_pid;
 	s.audit = -1;
 	s.privileged = geteuid() == 0;
-	s.userns = !same_ns(cfg->init_pid, "user");
 	snprintf(s.release, sizeof(s.release), "%s", cfg->release ? cfg->release : SENTRY_DEFAULT_RELEASE);
-	clock_gettime(CLOCK_BOOTTIME, &s.started);
 	prctl(PR_SET_NAME, "moat-sentry", 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (cfg->audit_path) {
@@ -240,7 +253,15 @@ __attribute__((noreturn)) static void sentry_main(const struct sentry_config *cf
 	}
 	s.procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	open_cgroup_dirs(&s, cfg->cgroup);
+	if (!wait_for_process(ready, &c.init_pid, &c.listener))
+		_exit(0);
+	clock_gettime(CLOCK_BOOTTIME, &s.started);
+	s.listener = cfg->listener;
+	s.init = cfg->init_pid;
 	procfs_init(&s);
+	s.userns = !same_ns(cfg->init_pid, "user");
+	write_all(tell_watchdog, &c.init_pid, sizeof(c.init_pid));
+	close(tell_watchdog);
 	char rootpath[64];
 	snprintf(rootpath, sizeof(rootpath), "/proc/%d/root", cfg->init_pid);
 	int rootfd = open(rootpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -322,7 +343,7 @@ __attribute__((noreturn)) static void sentry_main(const struct sentry_config *cf
 
 /* The watchdog: parent of the sentry.  If the sentry dies while the
  * container lives, the container dies too; it is never left without its kernel. */
-__attribute__((noreturn)) static void watchdog_main(const struct sentry_config *cfg, int ready)
+__attribute__((noreturn)) static void watchdog_main(const struct sentry_config *cfg, int sock)
 {
 	setsid();
 	prctl(PR_SET_NAME, "moat-watchdog", 0, 0, 0);
@@ -333,23 +354,36 @@ __attribute__((noreturn)) static void watchdog_main(const struct sentry_config *
 		dup2(null, 2);
 		close(null);
 	}
-	int initfd = pidfd_open_(cfg->init_pid);
-	if (initfd < 0) {
-		report(ready, "sentry: the container init is gone");
+	int pidpipe[2];
+	if (pipe2(pidpipe, O_CLOEXEC) < 0) {
+		report(sock, "sentry: pipe failed");
 		_exit(1);
 	}
 	pid_t sentry = fork();
 	if (sentry < 0) {
-		report(ready, "sentry: fork failed");
+		report(sock, "sentry: fork failed");
 		_exit(1);
 	}
 	if (sentry == 0) {
-		close(initfd);
-		sentry_main(cfg, ready);
+		close(pidpipe[0]);
+		sentry_main(cfg, sock, pidpipe[1]);
 	}
-	close(ready);
-	close(cfg->listener);
+	close(sock);
+	close(pidpipe[1]);
 	int sfd = pidfd_open_(sentry);
+	/* the sentry says whom it serves once the runtime has told it; nothing
+	 * (the sentry gone, or the runtime gave up) ends both */
+	pid_t init = 0;
+	ssize_t n;
+	while ((n = read(pidpipe[0], &init, sizeof(init))) < 0 && errno == EINTR)
+		;
+	int initfd = n == (ssize_t)sizeof(init) ? pidfd_open_(init) : -1;
+	if (initfd < 0 || sfd < 0) {
+		syscall(SYS_pidfd_send_signal, sfd, SIGKILL, NULL, 0);
+		kill(sentry, SIGKILL);
+		waitpid(sentry, NULL, 0);
+		_exit(0);
+	}
 	struct pollfd p[2] = {{.fd = initfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
 	while (poll(p, 2, -1) < 0 && errno == EINTR)
 		;
@@ -364,45 +398,47 @@ __attribute__((noreturn)) static void watchdog_main(const struct sentry_config *
 	_exit(0);
 }
 
-int sentry_start(const struct sentry_config *c, pid_t *watchdog, struct moat_err *err)
+int sentry_spawn(const struct sentry_config *c, int *sock, pid_t *watchdog, struct moat_err *err)
 {
-	int ready[2];
-	if (pipe2(ready, O_CLOEXEC) < 0)
-		return moat_fail_errno(err, errno, "sentry: pipe");
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return moat_fail_errno(err, errno, "sentry: socketpair");
 	fflush(NULL);
 	pid_t w = fork();
 	if (w < 0) {
 		int e = errno;
-		close(ready[0]);
-		close(ready[1]);
+		close(sp[0]);
+		close(sp[1]);
 		return moat_fail_errno(err, e, "sentry: fork");
 	}
 	if (w == 0) {
-		close(ready[0]);
-		/* only the listener, the readiness pipe and what setup opens itself */
-		int keep_lo = c->listener < ready[1] ? c->listener : ready[1];
-		int keep_hi = c->listener < ready[1] ? ready[1] : c->listener;
-		syscall(SYS_close_range, 3, keep_lo - 1, 0);
-		syscall(SYS_close_range, keep_lo + 1, keep_hi - 1, 0);
-		syscall(SYS_close_range, keep_hi + 1, ~0U, 0);
-		watchdog_main(c, ready[1]);
+		/* nothing of the runtime's: the container's sync socket above all,
+		 * whose hang-up tells the runtime the init is gone */
+		if (sp[1] != 3 && (dup2(sp[1], 3) < 0 || fcntl(3, F_SETFD, FD_CLOEXEC) < 0))
+			_exit(1);
+		syscall(SYS_close_range, 4, ~0U, 0);
+		watchdog_main(c, 3);
 	}
-	close(ready[1]);
-	char msg[512];
-	size_t got = 0;
-	ssize_t n;
-	while (got < sizeof(msg) - 1 && (n = read(ready[0], msg + got, sizeof(msg) - 1 - got)) > 0) {
-		got += (size_t)n;
-		if (memchr(msg, '\0', got))
-			break;
-	}
-	close(ready[0]);
-	msg[got < sizeof(msg) ? got : sizeof(msg) - 1] = '\0';
-	if (got == 0 || msg[0] != '\0') {
-		waitpid(w, NULL, 0);
-		return moat_fail(err, EIO, "%s", got ? msg : "sentry: exited during setup");
-	}
+	close(sp[1]);
+	*sock = sp[0];
 	*watchdog = w;
+	return 0;
+}
+
+int sentry_serve(int sock, pid_t pid, int listener, struct moat_err *err)
+{
+	/* a sentry that failed before this has left its message: read it either way */
+	int sent = sync_send(sock, SYNC_SENTRY_FD, pid, NULL, listener);
+	char msg[512];
+	ssize_t n;
+	while ((n = read(sock, msg, sizeof(msg) - 1)) < 0 && errno == EINTR)
+		;
+	if (n <= 0)
+		return moat_fail(err, EIO, "sentry: exited during setup%s%s", sent < 0 ? ": " : "",
+				 sent < 0 ? strerror(-sent) : "");
+	msg[n] = '\0';
+	if (msg[0])
+		return moat_fail(err, EIO, "%s", msg);
 	return 0;
 }
 

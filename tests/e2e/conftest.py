@@ -32,6 +32,39 @@ def cgroup_dirs(name):
     return found
 
 
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+def sentry_helpers(init_pid):
+    """The sentries and watchdogs serving the container whose init is init_pid:
+    a watchdog holds a pidfd of it, a sentry is a watchdog's child.  Other
+    containers on the machine (other test runs) have their own."""
+    out = subprocess.run(["pgrep", "-x", "moat-sentry|moat-watchdog"], capture_output=True, text=True).stdout
+    found = set()
+    for p in (int(x) for x in out.split()):
+        try:
+            for fd in os.listdir(f"/proc/{p}/fdinfo"):
+                with open(f"/proc/{p}/fdinfo/{fd}") as f:
+                    if f"Pid:\t{init_pid}\n" in f.read():
+                        found.add(p)
+        except OSError:
+            continue
+    for p in (int(x) for x in out.split()):
+        try:
+            with open(f"/proc/{p}/status") as f:
+                ppid = int(next(l for l in f if l.startswith("PPid:")).split()[1])
+            if ppid in found:
+                found.add(p)
+        except (OSError, StopIteration):
+            continue
+    return {p for p in found if alive(p)}
+
+
 def run_files(argv, input=None, timeout=30, env=None):
     """subprocess.run with output through files, not pipes: a detached container
     inherits moat's stdout and stderr and would hold pipes open."""

@@ -9,39 +9,30 @@ import time
 
 import pytest
 
-from conftest import cgroup_dirs
+from conftest import alive, cgroup_dirs, sentry_helpers as helpers
 
-CREATE = ["create:claimed", "create:state-saved", "create:cgroup", "create:cloned", "create:sentry",
-          "create:ready", "create:saved"]
-
-
-def helpers(init_pid):
-    """The sentries and watchdogs serving the container whose init is init_pid:
-    a watchdog holds a pidfd of it, a sentry is a watchdog's child.  Other
-    containers on the machine (other test runs) have their own."""
-    out = subprocess.run(["pgrep", "-x", "moat-sentry|moat-watchdog"], capture_output=True, text=True).stdout
-    found = set()
-    for p in (int(x) for x in out.split()):
-        try:
-            for fd in os.listdir(f"/proc/{p}/fdinfo"):
-                with open(f"/proc/{p}/fdinfo/{fd}") as f:
-                    if f"Pid:\t{init_pid}\n" in f.read():
-                        found.add(p)
-        except OSError:
-            continue
-    for p in (int(x) for x in out.split()):
-        try:
-            with open(f"/proc/{p}/status") as f:
-                ppid = int(next(l for l in f if l.startswith("PPid:")).split()[1])
-            if ppid in found:
-                found.add(p)
-        except (OSError, StopIteration):
-            continue
-    return {p for p in found if alive(p)}
+CREATE = ["create:claimed", "create:state-saved", "create:cgroup", "create:sentry-spawned", "create:cloned",
+          "create:sentry", "create:ready", "create:saved"]
 
 
 def with_fault(point):
     return {**os.environ, "MOAT_FAULT_AT": point}
+
+
+def forks_of_create(cid):
+    """Live sentries and watchdogs forked by a `create` of cid (a fork keeps the
+    runtime's command line), whether or not they serve anything yet."""
+    out = subprocess.run(["pgrep", "-x", "moat-sentry|moat-watchdog"], capture_output=True, text=True).stdout
+    found = []
+    for p in (int(x) for x in out.split()):
+        try:
+            with open(f"/proc/{p}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if b"create" in argv and cid.encode() in argv and alive(p):
+            found.append(p)
+    return found
 
 
 def assert_clean(moat, cid, pids=()):
@@ -58,18 +49,10 @@ def assert_clean(moat, cid, pids=()):
         assert not alive(p), f"process {p} ({'sentry/watchdog' if p in extra else 'container'}) left behind"
 
 
-def alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(")")[-1].split()[0] not in ("Z", "X")
-    except FileNotFoundError:
-        return False
-
-
 @pytest.mark.parametrize("level", ["none", "sentry"])
 @pytest.mark.parametrize("point", CREATE)
 def test_create_killed_at_each_step(moat, bundle, level, point):
-    if point == "create:sentry" and level == "none":
+    if point.startswith("create:sentry") and level == "none":
         pytest.skip("no sentry at level none")
     moat.level = level
     b, cid, _ = bundle(["sleep", "30"])
@@ -81,6 +64,11 @@ def test_create_killed_at_each_step(moat, bundle, level, point):
         # the sentry was running when moat died: the check below must see it go
         assert helpers(pid) or not alive(pid)
     assert_clean(moat, cid, [pid] if pid else [])
+    # a sentry that was never handed its process ends with the runtime that made it
+    deadline = time.time() + 5
+    while time.time() < deadline and forks_of_create(cid):
+        time.sleep(0.02)
+    assert forks_of_create(cid) == []
 
 
 @pytest.mark.parametrize("point", ["start:opened", "start:unlinked", "start:released"])

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, alive, sentry_helpers
 from test_lifecycle import wait_status
 
 SENTRY = ("--sandbox", "sentry")
@@ -40,9 +40,14 @@ def srun(moat, bundle, args, probe_rootfs=None, edit=None, timeout=30, **kw):
     return moat.cmd("run", "-b", b, cid, global_args=SENTRY, timeout=timeout)
 
 
-def sentry_pids():
-    out = subprocess.run(["pgrep", "-x", "moat-sentry"], capture_output=True, text=True).stdout
-    return set(int(p) for p in out.split())
+def sentry_of(moat, cid):
+    """The pids of the container's sentry and of its watchdog (other test runs
+    on the machine have their own)."""
+    procs = {}
+    for p in sentry_helpers(moat.state(cid)["pid"]):
+        with open(f"/proc/{p}/comm") as f:
+            procs[f.read().strip()] = p
+    return procs.get("moat-sentry"), procs.get("moat-watchdog")
 
 
 def test_busybox_workloads_run_under_the_sentry(moat, bundle):
@@ -169,13 +174,12 @@ def test_annotation_selects_the_sentry(moat, bundle):
 
 
 def test_killing_the_sentry_kills_the_container(moat, bundle):
-    before = sentry_pids()
     b, cid, _ = bundle(["sleep", "60"])
     moat.ok("run", "-d", "-b", b, cid, global_args=SENTRY)
     wait_status(moat, cid, "running")
-    mine = sentry_pids() - before
-    assert len(mine) == 1
-    os.kill(mine.pop(), signal.SIGKILL)
+    sentry, watchdog = sentry_of(moat, cid)
+    assert sentry and watchdog
+    os.kill(sentry, signal.SIGKILL)
     wait_status(moat, cid, "stopped")
     moat.ok("delete", cid)
 
@@ -183,11 +187,10 @@ def test_killing_the_sentry_kills_the_container(moat, bundle):
 def test_the_sentry_confines_itself(moat, bundle):
     """Every thread of the sentry runs under its own seccomp allowlist, with
     no_new_privs and without the capabilities it has no use for."""
-    before = sentry_pids()
     b, cid, _ = bundle(["sleep", "60"])
     moat.ok("run", "-d", "-b", b, cid, global_args=SENTRY)
     wait_status(moat, cid, "running")
-    (pid,) = sentry_pids() - before
+    pid, _ = sentry_of(moat, cid)
     tasks = os.listdir(f"/proc/{pid}/task")
     assert len(tasks) > 1
     for tid in tasks:
@@ -202,16 +205,16 @@ def test_the_sentry_confines_itself(moat, bundle):
 
 
 def test_sentry_ends_with_the_container(moat, bundle):
-    before = sentry_pids()
     b, cid, _ = bundle(["sleep", "60"])
     moat.ok("run", "-d", "-b", b, cid, global_args=SENTRY)
-    assert len(sentry_pids() - before) == 1
+    procs = [p for p in sentry_of(moat, cid) if p]
+    assert len(procs) == 2
     moat.ok("delete", "-f", cid)
     for _ in range(100):
-        if not (sentry_pids() - before):
+        if not any(alive(p) for p in procs):
             break
         time.sleep(0.02)
-    assert not (sentry_pids() - before)
+    assert not any(alive(p) for p in procs)
 
 
 def test_audit_log(moat, bundle, tmp_path):
